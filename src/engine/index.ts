@@ -1,0 +1,4 @@
+/** The engine's public face: main and the CLI import from here and nowhere deeper. */
+export { createEngineApi, type EngineApi, type EngineApiOptions } from './api'
+export { probeDockerDaemon } from './docker/daemon-status'
+export { runSupport } from './platform'

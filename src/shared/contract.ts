@@ -1,0 +1,80 @@
+import type { DockerStatus, EngineInfo } from './engine-info'
+
+/**
+ * The one declaration of everything the UI can ask the engine and everything the engine pushes
+ * to the UI. Electron's IPC handlers, the preload bridge, the WebSocket host and the renderer
+ * client are all derived from `contract`: adding a call means adding one entry here (and its
+ * handler, which the compiler then demands).
+ *
+ * Each request carries a guard for its argument because arguments arrive from another process
+ * or over a socket and are checked before any handler sees them.
+ */
+export interface RequestSpec<Args, Result> {
+  readonly kind: 'request'
+  readonly isArgs: (value: unknown) => value is Args
+  /** Type-only: never read at run time. */
+  readonly types?: (args: Args) => Result
+}
+
+export interface EventSpec<Payload> {
+  readonly kind: 'event'
+  readonly types?: (payload: Payload) => void
+}
+
+function request<Args, Result>(isArgs: (value: unknown) => value is Args): RequestSpec<Args, Result> {
+  return { kind: 'request', isArgs }
+}
+
+function event<Payload>(): EventSpec<Payload> {
+  return { kind: 'event' }
+}
+
+const noArgs = (value: unknown): value is void => value === undefined || value === null
+
+export const contract = {
+  requests: {
+    /** Version, platform, RUN support and whether a Docker daemon answers. */
+    engineInfo: request<void, EngineInfo>(noArgs),
+  },
+  events: {
+    /** Sent when the Docker daemon starts or stops answering, or changes version. */
+    dockerStatus: event<DockerStatus>(),
+  },
+} as const
+
+type Requests = (typeof contract)['requests']
+type Events = (typeof contract)['events']
+
+export type RequestName = keyof Requests
+export type EventName = keyof Events
+export type RequestArgs<N extends RequestName> = Requests[N] extends RequestSpec<infer A, infer _R> ? A : never
+export type RequestResult<N extends RequestName> = Requests[N] extends RequestSpec<infer _A, infer R> ? R : never
+export type EventPayload<E extends EventName> = Events[E] extends EventSpec<infer P> ? P : never
+
+export const requestNames = Object.keys(contract.requests) as RequestName[]
+export const eventNames = Object.keys(contract.events) as EventName[]
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.hasOwn(contract.requests, name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(contract.events, name)
+}
+
+/** What the engine side implements: one async function per request. */
+export type ApiHandlers = {
+  [N in RequestName]: (args: RequestArgs<N>) => Promise<RequestResult<N>>
+}
+
+/** What the UI side calls. A request without arguments is called with none. */
+export type ApiClient = {
+  [N in RequestName]: RequestArgs<N> extends void
+    ? () => Promise<RequestResult<N>>
+    : (args: RequestArgs<N>) => Promise<RequestResult<N>>
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+}
+
+/** A pushed event as it travels: the name and its payload. */
+export type EngineEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName]
