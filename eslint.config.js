@@ -11,7 +11,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
 const layer = (name) => [`**/${name}`, `**/${name}/**`]
 
 const msg = {
-  direction: 'Imports point one way: shared <- engine <- main | cli; shared <- preload; shared <- renderer (docs/architecture.md).',
+  direction: 'Imports point one way: shared <- engine <- main | cli; shared <- preload; shared <- renderer (shared/docs/architecture.md).',
   engineIndex: 'Reach the engine through src/engine/index.ts only.',
   ipc: 'Only src/preload and src/main/ipc.ts may touch ipcMain / ipcRenderer: add an entry to the contract instead.',
   dockerode: 'dockerode is imported only in src/engine/docker.',
@@ -57,12 +57,18 @@ export default tseslint.config(
   },
   {
     files: ['src/shared/**'],
+    ignores: ['src/shared/**/*.test.ts'],
     rules: restrict({
       patterns: [
         { regex: '^(?!\\.{1,2}/)', message: 'src/shared imports nothing outside itself (no packages, no Node builtins).' },
         { group: ['../*'], message: msg.direction },
       ],
     }),
+  },
+  {
+    // Tests of the contract may use the test runner, still nothing from the other layers.
+    files: ['src/shared/**/*.test.ts'],
+    rules: restrict({ patterns: [{ group: ['../*'], message: msg.direction }] }),
   },
   { files: ['src/engine/**'], rules: engineRestrictions({ allowDockerode: false }) },
   { files: ['src/engine/docker/**'], rules: engineRestrictions({ allowDockerode: true }) },

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test as base } from '@playwright/test'
+
+const bin = fileURLToPath(new URL('../bin/layerlab.js', import.meta.url))
+
+export interface ServedApp {
+  /** The page address printed by `layerlab serve`, token included. */
+  url: string
+  origin: string
+}
+
+/**
+ * Starts the real `layerlab serve` (the built CLI) once per worker, with the test services'
+ * DOCKER_HOST in its environment, and stops it afterwards.
+ */
+export const test = base.extend<object, { served: ServedApp }>({
+  served: [
+    // Playwright requires the fixture's first argument to be a destructuring pattern.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const url = await printedUrl(child)
+      await use({ url, origin: new URL(url).origin })
+      child.kill('SIGTERM')
+    },
+    { scope: 'worker' },
+  ],
+})
+
+function printedUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => reject(new Error(`layerlab serve printed no address:\n${output}`)), 20_000)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const match = /serving at (http:\/\/\S+)/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`layerlab serve exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+export { expect } from '@playwright/test'
