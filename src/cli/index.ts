@@ -1,3 +1,4 @@
+import { parseCommand } from './commands/parse'
 import { serveCommand } from './commands/serve'
 import { CliError, UsageError } from './usage-error'
 
@@ -6,6 +7,7 @@ const usage = `Usage: layerlab <command> [options]
 Build container images and see how they are made.
 
 Commands:
+  parse        parse a Dockerfile as BuildKit does (JSON, or BuildKit's parser dump)
   serve        serve the Layerlab UI to a browser on 127.0.0.1
 
 Options:
@@ -17,6 +19,7 @@ Run "npm start" in the repository for the desktop app.`
 type Command = (argv: string[]) => Promise<number>
 
 const commands: Record<string, Command> = {
+  parse: parseCommand,
   serve: serveCommand,
 }
 

@@ -2,3 +2,11 @@
 export { createEngineApi, type EngineApi, type EngineApiOptions } from './api'
 export { probeDockerDaemon } from './docker/daemon-status'
 export { runSupport } from './platform'
+export {
+  DockerfileParseError,
+  describeDockerfile,
+  dumpResult,
+  parseDockerfile,
+  type DockerfileDescription,
+  type ParseResult,
+} from './dockerfile'

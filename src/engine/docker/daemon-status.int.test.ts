@@ -11,7 +11,7 @@ describe('probeDockerDaemon', () => {
   it.skipIf(!dockerHost)('reports the test engine as available with the version it reports itself', async () => {
     const status = await probeDockerDaemon({ DOCKER_HOST: dockerHost })
     const socketPath = new URL(dockerHost ?? '').pathname
-    const truth = await dockerClient({ kind: 'socket', socketPath, display: dockerHost ?? '' }).version()
+    const truth = await (await dockerClient({ kind: 'socket', socketPath, display: dockerHost ?? '' })).version()
     expect(status).toEqual({
       available: true,
       host: dockerHost,

@@ -1,8 +1,13 @@
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 import type { DockerStatus } from '../../shared/engine-info'
 import { dockerConnectionFromEnv, type DockerConnection } from './connection'
 
-export function dockerClient(connection: DockerConnection, timeoutMs?: number): Docker {
+/**
+ * dockerode (with ssh2 beneath it) costs ~200 ms to load, so it is loaded on first use: a CLI
+ * command that never talks to the daemon should not pay for it.
+ */
+export async function dockerClient(connection: DockerConnection, timeoutMs?: number): Promise<Docker> {
+  const { default: Docker } = await import('dockerode')
   const common = timeoutMs === undefined ? {} : { timeout: timeoutMs }
   if (connection.kind === 'socket') return new Docker({ socketPath: connection.socketPath, ...common })
   return new Docker({ host: connection.host, port: connection.port, protocol: connection.protocol, ...common })
@@ -23,7 +28,7 @@ export async function probeDockerDaemon(
     return { available: false, host: env.DOCKER_HOST ?? '', reason: (error as Error).message }
   }
   try {
-    const version = await dockerClient(connection, timeoutMs).version()
+    const version = await (await dockerClient(connection, timeoutMs)).version()
     return {
       available: true,
       host: connection.display,

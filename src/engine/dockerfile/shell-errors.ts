@@ -1,4 +1,4 @@
-import { goQuote } from './shell-go'
+import { goQuote } from './go-strings'
 
 /**
  * A word that BuildKit's lexer would refuse. `message` is exactly BuildKit's error text,

@@ -1,8 +1,8 @@
 /**
  * Small pieces of Go's standard library that BuildKit's shell lexer (`frontend/dockerfile/shell`)
  * relies on, reproduced so the TypeScript lexer behaves the same: `text/scanner`'s rune reading
- * (including its leading-BOM skip), the `unicode` classes it tests, and `strconv.Quote` (used in
- * its error messages). Everything works on Unicode code points, the way Go works on runes.
+ * (including its leading-BOM skip), and the `unicode` classes it tests
+ * (`strconv.Quote` lives in go-strings.ts). Everything works on Unicode code points, the way Go works on runes.
  */
 
 /** `scanner.EOF`. */
@@ -11,7 +11,6 @@ export const EOF = -1
 const LETTER = /^\p{L}$/u
 const DIGIT = /^\p{Nd}$/u
 const SPACE = /^\p{White_Space}$/u
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
 
 /** Go `unicode.IsLetter` (category L). */
 export function isLetter(cp: number): boolean {
@@ -70,44 +69,4 @@ export class RuneScanner {
     if (ch !== EOF) this.pos++
     return ch
   }
-}
-
-const HEX = '0123456789abcdef'
-
-function hex(n: number, digits: number): string {
-  let s = ''
-  for (let shift = (digits - 1) * 4; shift >= 0; shift -= 4) s += HEX[(n >> shift) & 0xf]
-  return s
-}
-
-/** Go `strconv.Quote` (`%q`), for strings that came from valid UTF-8. */
-export function goQuote(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    let cp = ch.codePointAt(0) ?? 0
-    if (ch === '"' || ch === '\\') {
-      out += '\\' + ch
-      continue
-    }
-    if (PRINTABLE.test(ch)) {
-      out += ch
-      continue
-    }
-    switch (ch) {
-      case '\x07': out += '\\a'; continue
-      case '\b': out += '\\b'; continue
-      case '\f': out += '\\f'; continue
-      case '\n': out += '\\n'; continue
-      case '\r': out += '\\r'; continue
-      case '\t': out += '\\t'; continue
-      case '\v': out += '\\v'; continue
-    }
-    if (cp < 0x20 || cp === 0x7f) {
-      out += '\\x' + hex(cp, 2)
-      continue
-    }
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd // a lone surrogate is no valid rune
-    out += cp < 0x10000 ? '\\u' + hex(cp, 4) : '\\U' + hex(cp, 8)
-  }
-  return out + '"'
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { replacePattern, reversePattern, trimPrefix, trimSuffix } from './shell-glob'
-import { goQuote } from './shell-go'
+import { goQuote } from './go-strings'
 import type { ShellEnv } from './shell-lex'
 import { ShellExpansionError, ShellLex, envFromList } from './shell-lex'
 
