@@ -1,5 +1,6 @@
 import { parseCommand } from './commands/parse'
 import { serveCommand } from './commands/serve'
+import { imagesCommand, pruneCommand, storeCommand } from './commands/store'
 import { CliError, UsageError } from './usage-error'
 
 const usage = `Usage: layerlab <command> [options]
@@ -7,8 +8,11 @@ const usage = `Usage: layerlab <command> [options]
 Build container images and see how they are made.
 
 Commands:
+  images       list the images in the store
   parse        parse a Dockerfile as BuildKit does (JSON, or BuildKit's parser dump)
+  prune        remove what no image, tag or cache entry needs
   serve        serve the Layerlab UI to a browser on 127.0.0.1
+  store check  verify every blob and reference in the store
 
 Options:
   -h, --help     show this help (also: layerlab <command> --help)
@@ -19,8 +23,11 @@ Run "npm start" in the repository for the desktop app.`
 type Command = (argv: string[]) => Promise<number>
 
 const commands: Record<string, Command> = {
+  images: imagesCommand,
   parse: parseCommand,
+  prune: pruneCommand,
   serve: serveCommand,
+  store: storeCommand,
 }
 
 export async function main(argv: string[]): Promise<number> {

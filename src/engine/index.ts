@@ -10,3 +10,14 @@ export {
   type DockerfileDescription,
   type ParseResult,
 } from './dockerfile'
+export {
+  checkStore,
+  listImages,
+  openStore,
+  pruneStore,
+  resolveStoreDir,
+  type CheckReport,
+  type ImageSummary,
+  type PruneResult,
+  type Store,
+} from './store'
