@@ -53,6 +53,22 @@ describe('layerlab parse', () => {
     expect(stderr).toBe(`layerlab: ${file}:3:1: unknown instruction: FORM (did you mean FROM?)\n`)
   })
 
+  it('lists the stages with their bases and the stages and images they read', () => {
+    const { code, stdout } = layerlab(['-f', '-'], 'FROM busybox AS base\nRUN echo\nFROM scratch\nCOPY --from=base /bin/sh /sh\n')
+    expect(code).toBe(0)
+    const { stages } = JSON.parse(stdout) as { stages: unknown[] }
+    expect(stages).toMatchObject([
+      { index: 0, name: 'base', base: { expanded: 'busybox', scratch: false }, instructions: [{ kind: 'run', line: 2 }] },
+      { index: 1, name: null, base: { scratch: true }, dependencies: [{ on: 0, via: 'copy', reference: 'base', line: 4 }] },
+    ])
+  })
+
+  it('points an instruction-level error at its flag', () => {
+    const { code, stderr } = layerlab(['-f', '-'], 'FROM busybox\nCOPY --chwon=1 a b\n')
+    expect(code).toBe(1)
+    expect(stderr).toBe('layerlab: <stdin>:2:6: unknown flag: --chwon (did you mean chown?)\n')
+  })
+
   it('says so when the file does not exist', () => {
     const { code, stderr } = layerlab(['-f', path.join(dir, 'nope')])
     expect(code).toBe(1)

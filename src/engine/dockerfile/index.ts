@@ -32,4 +32,29 @@ export type { ShellLexOptions, ShellEnv, EnvGetter, ShellProcessResult } from '.
 
 // The JSON view printed by `layerlab parse`.
 export { describeDockerfile } from './describe'
-export type { DescribedInstruction, DockerfileDescription } from './describe'
+export type { DescribedInstruction, DescribedStage, DockerfileDescription } from './describe'
+
+// Typed instructions, stages, targets and variable scoping (BuildKit's instructions package and
+// the stage/argument part of dockerfile2llb).
+export { parseInstruction, parseInstructions, parseInstructionWithLints } from './instructions/parse'
+export type { ParsedInstruction } from './instructions/parse'
+export { parseStages } from './instructions/stages'
+export type { Stage, StageBase, StagePlatform, StagesResult } from './instructions/stages'
+export { resolveTarget } from './instructions/target'
+export type { BuildPlan } from './instructions/target'
+export type { DependencyVia, StageDependency } from './instructions/graph'
+export { expandCommand } from './instructions/expand'
+export { expandStages, DEFAULT_PATH } from './instructions/scope'
+export type { ExpandedBuild, ExpandedStage, ExpandedStep, ExpandOptions } from './instructions/scope'
+export { resolveBuildOptions, unusedBuildArgs, unusedBuildArgsWarning } from './instructions/args'
+export type { BuildOptions, ResolvedBuildOptions } from './instructions/args'
+export { EnvList } from './instructions/env-list'
+export type { EnvEntry } from './instructions/env-list'
+export { DEFAULT_PLATFORM, formatPlatform, normalizePlatform, parsePlatform } from './instructions/platform'
+export type { Platform } from './instructions/platform'
+export { parseMount } from './instructions/mounts'
+export { parseChmod } from './instructions/chmod'
+export type { ChmodMode } from './instructions/chmod'
+export { InstructionError } from './instructions/errors'
+export type { InstructionErrorPhase, LintRuleName, LintWarning } from './instructions/errors'
+export type * from './instructions/types'
