@@ -1,0 +1,4 @@
+FROM onbuild-base
+ENV CHILD=1
+ENTRYPOINT ["/entry"]
+ONBUILD RUN echo grandchild

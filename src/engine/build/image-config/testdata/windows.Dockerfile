@@ -1,0 +1,7 @@
+# escape=`
+FROM scratch
+WORKDIR app
+WORKDIR C:\work\..\dir
+CMD echo hi
+RUN dir
+ENTRYPOINT ["cmd.exe"]
