@@ -1,3 +1,5 @@
+import { buildCommand } from './commands/build'
+import { exportCommand, historyCommand, loadCommand, saveCommand } from './commands/image-io'
 import { parseCommand } from './commands/parse'
 import { serveCommand } from './commands/serve'
 import { imagesCommand, pruneCommand, storeCommand } from './commands/store'
@@ -8,9 +10,14 @@ const usage = `Usage: layerlab <command> [options]
 Build container images and see how they are made.
 
 Commands:
+  build        build a Dockerfile with Layerlab's engine, saying why each step missed the cache
+  export       write an image as an OCI image layout directory (skopeo, containerd)
+  history      show the history of an image, as docker history does
   images       list the images in the store
+  load         load images from a docker save archive or an OCI image layout
   parse        parse a Dockerfile as BuildKit does (JSON, or BuildKit's parser dump)
   prune        remove what no image, tag or cache entry needs
+  save         write images to a tar archive that docker load accepts
   serve        serve the Layerlab UI to a browser on 127.0.0.1
   store check  verify every blob and reference in the store
 
@@ -23,9 +30,14 @@ Run "npm start" in the repository for the desktop app.`
 type Command = (argv: string[]) => Promise<number>
 
 const commands: Record<string, Command> = {
+  build: buildCommand,
+  export: exportCommand,
+  history: historyCommand,
   images: imagesCommand,
+  load: loadCommand,
   parse: parseCommand,
   prune: pruneCommand,
+  save: saveCommand,
   serve: serveCommand,
   store: storeCommand,
 }

@@ -21,3 +21,19 @@ export {
   type PruneResult,
   type Store,
 } from './store'
+export { EmbeddedBackend } from './build/embedded-backend'
+export type { Backend, BuildOutcome, BuildRequest } from './build/backend'
+export {
+  ImageIoError,
+  exportOciLayout,
+  formatHistoryTable,
+  imageHistory,
+  loadImages,
+  saveDockerArchive,
+  type ExportOciResult,
+  type HistoryRow,
+  type LoadResult,
+  type LoadedImage,
+  type SaveResult,
+} from './image-io'
+export { familiarReference, parseImageReference } from './store'

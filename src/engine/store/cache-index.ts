@@ -13,6 +13,8 @@ export interface CacheLayer {
   diffId: string
   size: number
   mediaType?: string
+  /** The tar's size before compression: what `docker history` and the layer views show. */
+  uncompressedSize?: number
 }
 
 /**
@@ -141,5 +143,11 @@ function checkLayer(layer: CacheLayer, where: string): CacheLayer {
   }
   if (!Number.isSafeInteger(layer.size) || layer.size < 0) throw new StoreError('invalid-argument', `${where}: invalid layer size ${layer.size}`)
   if (layer.mediaType !== undefined) checked.mediaType = String(layer.mediaType)
+  if (layer.uncompressedSize !== undefined) {
+    if (!Number.isSafeInteger(layer.uncompressedSize) || layer.uncompressedSize < 0) {
+      throw new StoreError('invalid-argument', `${where}: invalid uncompressed size ${layer.uncompressedSize}`)
+    }
+    checked.uncompressedSize = layer.uncompressedSize
+  }
   return checked
 }

@@ -15,7 +15,8 @@ export interface LayerInput {
 }
 
 export interface PutImageInput {
-  config: ImageConfig
+  /** The config, or its exact JSON bytes when they must match another writer's (BuildKit's). */
+  config: ImageConfig | string
   layers: LayerInput[]
   /** References to point at the new manifest, normalized like Docker (`app` → `docker.io/library/app:latest`). */
   tags?: string[]
@@ -63,11 +64,12 @@ export interface ImageSummary {
 export async function putImage(store: Store, input: PutImageInput): Promise<PutImageResult> {
   const tags = (input.tags ?? []).map((tag) => formatReference(parseTagReference(tag)))
   const layers = await Promise.all(input.layers.map((layer, i) => layerDescriptor(store, layer, i)))
-  const diffIds = input.config.rootfs?.diff_ids
+  const configObject = typeof input.config === 'string' ? (JSON.parse(input.config) as ImageConfig) : input.config
+  const diffIds = configObject.rootfs?.diff_ids
   if (diffIds !== undefined && diffIds.length !== layers.length) {
     throw new StoreError('invalid-argument', `the config lists ${diffIds.length} diff_ids but the image has ${layers.length} layers`)
   }
-  const configBlob = await store.putBlob(JSON.stringify(input.config))
+  const configBlob = await store.putBlob(typeof input.config === 'string' ? input.config : JSON.stringify(input.config))
   const config: Descriptor = { mediaType: MediaType.imageConfig, digest: configBlob.digest, size: configBlob.size }
   const manifest: ImageManifest = { schemaVersion: 2, mediaType: MediaType.imageManifest, config, layers }
   if (input.annotations && Object.keys(input.annotations).length > 0) manifest.annotations = input.annotations

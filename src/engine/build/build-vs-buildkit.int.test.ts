@@ -1,0 +1,153 @@
+// The same Dockerfile built by Layerlab and by the test engine's BuildKit, compared the way
+// users would: the loaded image runs, the config says the same, and each added layer holds the
+// same entries (path, type, mode, owner, size, link target; mtimes aside).
+import { spawnSync } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { finished } from 'node:stream/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serviceOrSkip } from '../../../scripts/require-service'
+import type { StepFinishedEvent } from '../../shared/build-events'
+import { loadImages, saveDockerArchive } from '../image-io'
+import { readLayer, readTar } from '../layers'
+import { openStore, type Store } from '../store'
+import { EmbeddedBackend } from './embedded-backend'
+
+const dockerHost = serviceOrSkip('docker')
+
+function docker(...args: string[]): string {
+  const result = spawnSync('/usr/bin/docker', args, {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_BUILDKIT: '1' },
+    maxBuffer: 1 << 28,
+  })
+  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+const dockerfile = `FROM busybox
+COPY app.sh /app/app.sh
+COPY --chown=user:user data/ /data/
+COPY conf.txt /etc/conf.txt
+WORKDIR /work
+ENV GREETING=hello MODE=prod
+LABEL org.example.team=builders
+EXPOSE 8080/tcp
+USER user
+CMD ["sh", "/app/app.sh"]
+`
+
+let dir: string
+let context: string
+let store: Store
+
+beforeAll(async () => {
+  if (!dockerHost) return
+  dir = await mkdtemp(path.join(tmpdir(), 'layerlab-vs-bk-'))
+  context = path.join(dir, 'context')
+  await mkdir(path.join(context, 'data/nested'), { recursive: true })
+  await writeFile(path.join(context, 'app.sh'), 'echo "$GREETING from $(id -un) in $(pwd): $(cat /data/nested/n.txt)"\n')
+  await chmod(path.join(context, 'app.sh'), 0o755)
+  await writeFile(path.join(context, 'data/a.txt'), 'a\n')
+  await writeFile(path.join(context, 'data/nested/n.txt'), 'nested\n')
+  await writeFile(path.join(context, 'conf.txt'), 'x=1\n')
+  await writeFile(path.join(context, 'Dockerfile'), dockerfile)
+  store = await openStore(path.join(dir, 'store'))
+  docker('save', '-o', path.join(dir, 'busybox.tar'), 'busybox:latest')
+  await loadImages(store, path.join(dir, 'busybox.tar'))
+}, 120_000)
+
+afterAll(async () => {
+  if (!dockerHost) return
+  spawnSync('/usr/bin/docker', ['rmi', '-f', 'layerlab-test/app:ll', 'layerlab-test/app:bk'], { env: { ...process.env, DOCKER_HOST: dockerHost } })
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface SavedImage {
+  config: { config: Record<string, unknown>; history: { created_by?: string; empty_layer?: boolean }[] }
+  layers: string[][]
+}
+
+/** `docker save` of one image: its config and every layer's entries, in order. */
+async function savedImage(ref: string): Promise<SavedImage> {
+  const archive = path.join(dir, `${ref.replace(/[/:]/g, '_')}.tar`)
+  docker('save', '-o', archive, ref)
+  const files = new Map<string, Buffer>()
+  for await (const { header, body } of readTar([await readFile(archive)])) {
+    const chunks: Buffer[] = []
+    for await (const c of body) chunks.push(c)
+    files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks))
+  }
+  const manifest = JSON.parse(String(files.get('manifest.json'))) as { Config: string; Layers: string[] }[]
+  const [entry] = manifest
+  if (!entry) throw new Error('empty manifest.json')
+  const layers: string[][] = []
+  for (const layerPath of entry.Layers) {
+    const rows: string[] = []
+    for await (const { header } of readLayer([files.get(layerPath) ?? Buffer.alloc(0)])) {
+      const detail = header.type === 'file' ? String(header.size) : (header.linkname ?? '')
+      rows.push(`${header.name} ${header.type} ${header.mode.toString(8)} ${header.uid}:${header.gid} ${detail}`.trim())
+    }
+    layers.push(rows)
+  }
+  return { config: JSON.parse(String(files.get(entry.Config))) as SavedImage['config'], layers }
+}
+
+describe.skipIf(!dockerHost)('Layerlab and BuildKit build the same image', () => {
+  const steps: StepFinishedEvent[] = []
+
+  beforeAll(async () => {
+    const backend = new EmbeddedBackend({ store })
+    const outcome = await backend.build({ contextDir: context, tags: ['layerlab-test/app:ll'] }, (e) => {
+      if (e.type === 'step-finished') steps.push(e)
+    })
+    expect(outcome.status).toBe('succeeded')
+    const archive = path.join(dir, 'll.tar')
+    const out = createWriteStream(archive)
+    await saveDockerArchive(store, ['layerlab-test/app:ll'], out)
+    if (!out.writableFinished) await finished(out)
+    docker('load', '-i', archive)
+    docker('build', '--network=none', '-t', 'layerlab-test/app:bk', context)
+  }, 180_000)
+
+  it('runs in Docker after docker load', () => {
+    const output = docker('run', '--rm', '--network=none', 'layerlab-test/app:ll')
+    expect(output).toBe('hello from user in /work: nested\n')
+  })
+
+  it('has the same added layers, entry by entry', async () => {
+    const ours = await savedImage('layerlab-test/app:ll')
+    const theirs = await savedImage('layerlab-test/app:bk')
+    expect(ours.layers.length).toBe(theirs.layers.length)
+    const base = (await savedImage('busybox:latest')).layers.length
+    expect(ours.layers.slice(base)).toEqual(theirs.layers.slice(base))
+  })
+
+  it('has the same config and history', async () => {
+    const ours = await savedImage('layerlab-test/app:ll')
+    const theirs = await savedImage('layerlab-test/app:bk')
+    for (const field of ['Env', 'Cmd', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Entrypoint']) {
+      expect(ours.config.config[field], field).toEqual(theirs.config.config[field])
+    }
+    const history = (h: SavedImage['config']['history']) => h.map((e) => `${e.created_by ?? ''}${e.empty_layer ? ' (empty)' : ''}`)
+    expect(history(ours.config.history)).toEqual(history(theirs.config.history))
+  })
+
+  it('rebuilds from cache, and names the file an edit changed', async () => {
+    const again: StepFinishedEvent[] = []
+    const backend = new EmbeddedBackend({ store })
+    await backend.build({ contextDir: context, tags: ['layerlab-test/app:ll'] }, (e) => {
+      if (e.type === 'step-finished') again.push(e)
+    })
+    expect(again.filter((s) => s.status !== 'cached')).toEqual([])
+    await writeFile(path.join(context, 'data/nested/n.txt'), 'edited\n')
+    const edited: StepFinishedEvent[] = []
+    await backend.build({ contextDir: context, tags: ['layerlab-test/app:ll'] }, (e) => {
+      if (e.type === 'step-finished') edited.push(e)
+    })
+    expect(edited.map((s) => s.status)).toEqual(['cached', 'cached', 'built', 'built', 'built', 'cached', 'cached', 'cached', 'cached', 'cached'])
+    expect(edited[2]?.reason).toEqual({ kind: 'files-changed', changed: ['data/nested/n.txt'], added: [], removed: [] })
+  })
+})

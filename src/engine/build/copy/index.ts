@@ -1,0 +1,12 @@
+// The layers COPY, ADD and WORKDIR steps produce, entry for entry as BuildKit writes them.
+export { buildCopyLayer } from './copy-layer'
+export type { CopyLayerResult, CopyStepInput } from './copy-layer'
+export { buildWorkdirLayer } from './workdir-layer'
+export type { WorkdirStepInput } from './workdir-layer'
+export { CopyStepError, planStep } from './copy-plan'
+export type { StepPlan } from './copy-plan'
+export { ArchiveError } from './add-archive'
+export { ArchiveToolError } from './archive-stream'
+export { TreeError } from './layer-tree'
+export { UserSpecError } from './rootfs-port'
+export type { RootfsEntry, RootfsView } from './rootfs-port'

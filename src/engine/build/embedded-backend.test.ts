@@ -1,0 +1,122 @@
+import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describeMissReason, type BuildEvent, type StepFinishedEvent } from '../../shared/build-events'
+import { openStore, resolveImage, type Store } from '../store'
+import { EmbeddedBackend } from './embedded-backend'
+
+let dir: string
+let context: string
+let store: Store
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'layerlab-build-'))
+  context = path.join(dir, 'context')
+  await mkdir(path.join(context, 'src'), { recursive: true })
+  store = await openStore(path.join(dir, 'store'))
+})
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function build(dockerfile: string, options: { noCache?: boolean; buildArgs?: Record<string, string> } = {}) {
+  await writeFile(path.join(context, 'Dockerfile'), dockerfile)
+  const events: BuildEvent[] = []
+  const outcome = await new EmbeddedBackend({ store }).build({ contextDir: context, tags: ['app:test'], ...options }, (e) => events.push(e))
+  const steps = events.filter((e): e is StepFinishedEvent => e.type === 'step-finished')
+  const summary = steps.map((s) => `${s.instruction} | ${s.status}${s.reason ? ` | ${describeMissReason(s.reason)}` : ''}`)
+  return { outcome, events, steps, summary }
+}
+
+const dockerfile = `FROM scratch
+COPY src/ /app/
+ENV MODE=prod
+WORKDIR /app
+COPY config.json /etc/app.json
+LABEL version=1
+CMD ["/app/run"]
+`
+
+describe('EmbeddedBackend', () => {
+  it('builds a scratch image, then hits the cache, then explains a miss', async () => {
+    await writeFile(path.join(context, 'src/app.ts'), 'console.log(1)\n')
+    await writeFile(path.join(context, 'config.json'), '{}\n')
+
+    const first = await build(dockerfile)
+    expect(first.outcome.status).toBe('succeeded')
+    expect(first.summary).toEqual([
+      'FROM scratch | cached',
+      'COPY src/ /app/ | built | first build',
+      'ENV MODE=prod | cached',
+      'WORKDIR /app | built | first build',
+      'COPY config.json /etc/app.json | built | first build',
+      'LABEL version=1 | cached',
+      'CMD ["/app/run"] | cached',
+    ])
+    // The event stream is ordered: started before finished, plan before any step.
+    const types = first.events.map((e) => e.type)
+    expect(types[0]).toBe('build-started')
+    expect(types[1]).toBe('plan')
+    expect(types.at(-1)).toBe('build-finished')
+
+    const image = await resolveImage(store, 'app:test')
+    expect(image.config.rootfs?.diff_ids).toHaveLength(3)
+    const config = image.config.config as { Env: string[]; WorkingDir: string; Cmd: string[]; Labels: Record<string, string> }
+    expect(config).toMatchObject({ WorkingDir: '/app', Cmd: ['/app/run'], Labels: { version: '1' } })
+    expect(config.Env).toContain('MODE=prod')
+
+    const second = await build(dockerfile)
+    expect(second.steps.every((s) => s.status === 'cached')).toBe(true)
+    expect((await resolveImage(store, 'app:test')).manifest.layers).toEqual(image.manifest.layers)
+
+    // Touching a file changes nothing; editing one is named; later keyed steps follow their parent.
+    const old = new Date(Date.now() - 60_000)
+    await utimes(path.join(context, 'config.json'), old, old)
+    await writeFile(path.join(context, 'src/app.ts'), 'console.log(2)\n')
+    await writeFile(path.join(context, 'src/new.ts'), 'export {}\n')
+    const third = await build(dockerfile)
+    expect(third.summary).toEqual([
+      'FROM scratch | cached',
+      'COPY src/ /app/ | built | src/app.ts changed; src/new.ts added',
+      'ENV MODE=prod | cached',
+      'WORKDIR /app | built | parent step 1 was rebuilt (COPY src/ /app/)',
+      'COPY config.json /etc/app.json | built | parent step 1 was rebuilt (COPY src/ /app/)',
+      'LABEL version=1 | cached',
+      'CMD ["/app/run"] | cached',
+    ])
+
+    const noCache = await build(dockerfile, { noCache: true })
+    expect(noCache.summary.filter((s) => s.includes('--no-cache'))).toHaveLength(3)
+  })
+
+  it('reports a failing step at its line and never calls later steps cached', async () => {
+    await writeFile(path.join(context, 'config.json'), '{}\n')
+    const result = await build('FROM scratch\nCOPY config.json /c.json\nCOPY missing.txt /m\nCOPY config.json /d.json\n')
+    expect(result.outcome.status).toBe('failed')
+    expect(result.summary.slice(2)).toEqual(['COPY missing.txt /m | failed', 'COPY config.json /d.json | not-run'])
+    const failed = result.steps.find((s) => s.status === 'failed')
+    expect(failed?.location.start.line).toBe(3)
+    expect(failed?.error?.message).toMatch(/^line 3: /)
+    const finished = result.events.at(-1)
+    expect(finished).toMatchObject({ type: 'build-finished', status: 'failed', error: { code: 'build-failed' } })
+  })
+
+  it('fails before building anything when a base image is not in the store', async () => {
+    const result = await build('FROM busybox\nCOPY . /\n')
+    expect(result.outcome.status).toBe('failed')
+    expect(result.events.find((e) => e.type === 'build-finished')).toMatchObject({
+      error: { code: 'parse-error', location: { start: { line: 1 } } },
+    })
+    expect(result.steps).toEqual([])
+  })
+
+  it('fails at planning time, at the RUN line, while RUN is not supported', async () => {
+    const result = await build('FROM scratch\nCOPY . /\nRUN echo hi\n')
+    expect(result.outcome.status).toBe('failed')
+    const finished = result.events.find((e) => e.type === 'build-finished')
+    expect(finished).toMatchObject({ error: { location: { start: { line: 3 } } } })
+    expect(result.steps).toEqual([])
+  })
+})
