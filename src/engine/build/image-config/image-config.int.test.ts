@@ -14,6 +14,7 @@ import { expandStages, parseDockerfile, parseStages } from '../../dockerfile'
 import type { Command } from '../../dockerfile'
 import type { ImageConfig } from '../../store'
 import { countLayerEntries, finalizeConfig, stageConfigs } from '.'
+import { toEngine2010 } from './engine-2010.test-support'
 import type { HistoryEntry, OciImageConfig } from '.'
 
 const host = serviceOrSkip('docker')
@@ -132,18 +133,6 @@ RUN true
  * ports, HEALTHCHECK had no StartInterval, COPY/ADD did not record --chown/--chmod/--parents,
  * and ARG recorded the instruction as written (not the value that took effect).
  */
-function toEngine2010(createdBy: string, instruction: Command | undefined): string {
-  if (instruction?.kind === 'arg') return 'ARG ' + instruction.args.map((a) => (a.value === null ? a.key : `${a.key}=${a.value}`)).join(' ')
-  const expose = /^EXPOSE \[(.*)\]$/.exec(createdBy)
-  if (expose) {
-    const ports = [...new Set((expose[1] ?? '').split(' '))].sort()
-    return `EXPOSE map[${ports.map((p) => `${p}:{}`).join(' ')}]`
-  }
-  const health = /^HEALTHCHECK &\{(\[.*\]) ("[^"]*") ("[^"]*") ("[^"]*") "[^"]*" ('.*')\}$/.exec(createdBy)
-  if (health) return `HEALTHCHECK &{${health.slice(1).join(' ')}}`
-  return createdBy.replace(/^(COPY|ADD)(?: --parents)?(?: --chown=\S+)?(?: --chmod=\S+)?/, '$1')
-}
-
 /** What the daemon writes, with Go's nil OnBuild (`"OnBuild":null`) as absent. */
 function daemonConfig(config: Record<string, unknown>): Record<string, unknown> {
   const out = { ...config }
