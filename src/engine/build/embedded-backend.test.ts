@@ -120,3 +120,17 @@ describe('EmbeddedBackend', () => {
     expect(result.steps).toEqual([])
   })
 })
+
+describe('EmbeddedBackend with stages', () => {
+  it('builds a stage on another stage and copies from a third, keeping every layer', async () => {
+    await writeFile(path.join(context, 'config.json'), '{}\n')
+    await writeFile(path.join(context, 'src/app.ts'), 'x\n')
+    const result = await build(
+      'FROM scratch AS base\nCOPY config.json /base.json\n\nFROM scratch AS tools\nCOPY src/ /tools/\n\nFROM base\nCOPY --from=tools /tools/app.ts /bin/app.ts\n',
+    )
+    expect(result.outcome.status).toBe('succeeded')
+    const image = await resolveImage(store, 'app:test')
+    expect(image.config.rootfs?.diff_ids).toHaveLength(2)
+    expect(image.manifest.layers).toHaveLength(2)
+  })
+})

@@ -99,7 +99,11 @@ function startStage(ctx: StageRunContext, expanded: ExpandedStage): { state: Sta
     const parent = ctx.results.get(stage.base.stage)
     if (!parent) throw new Error(`stage ${stage.base.stage} was not built before ${stage.label}`)
     const base: BaseImage = { kind: 'stage', name: stage.base.expanded, key: parent.key }
-    return fresh(inheritStageConfig(parent.config), parent.layers, base)
+    // The parent's config lists only its base image's diff_ids until it is finalized; the child
+    // starts from the parent's whole filesystem.
+    const config = inheritStageConfig(parent.config)
+    config.rootfs = { ...config.rootfs, diff_ids: parent.layers.map((l) => l.diffId) }
+    return fresh(config, parent.layers, base)
   }
   const image = ctx.plan.images.get(stage.base.expanded)
   if (!image) throw new Error(`base image ${stage.base.expanded} was not resolved`)
