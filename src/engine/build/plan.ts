@@ -1,6 +1,7 @@
 import type { PlannedStep, StageRef, StepKind } from '../../shared/build-events'
 import {
   expandStages,
+  goQuote,
   InstructionError,
   parseDockerfile,
   parseStages,
@@ -72,19 +73,35 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   })
 
   const images = new Map<string, ResolvedImage>()
+  const need = async (ref: string, range: SourceRange): Promise<void> => {
+    if (!images.has(ref)) images.set(ref, await findImage(options.store, ref, range))
+  }
   for (const stage of resolveTarget(staged.stages, options.target).stages) {
-    if (!stage.base.scratch && stage.base.stage === null && !images.has(stage.base.expanded)) {
-      images.set(stage.base.expanded, await findImage(options.store, stage.base.expanded, stage.from.range))
-    }
-    for (const dep of stage.dependencies) {
-      if (dep.kind === 'image' && !images.has(dep.ref)) images.set(dep.ref, await findImage(options.store, dep.ref, dep.instruction.range))
-    }
+    if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range)
+    for (const dep of stage.dependencies) if (dep.kind === 'image') await need(dep.ref, dep.instruction.range)
   }
-  const imageEnv = (ref: string): readonly string[] | undefined => {
-    const env = (images.get(ref)?.config.config as { Env?: string[] } | undefined)?.Env
-    return env ?? undefined
+  const containerConfig = (ref: string): { Env?: unknown; OnBuild?: unknown } | undefined => {
+    const config = images.get(ref)?.config.config
+    return typeof config === 'object' && config !== null ? (config as { Env?: unknown; OnBuild?: unknown }) : undefined
   }
-  const expanded = expandStages(staged, { imageEnv })
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : undefined)
+  const expandOptions = {
+    imageEnv: (ref: string) => strings(containerConfig(ref)?.Env),
+    // A base image's ONBUILD triggers run first in the stage built FROM it (expandStages).
+    imageTriggers: (ref: string) => strings(containerConfig(ref)?.OnBuild),
+  }
+  // Triggers can read stages and images nothing else needs (COPY --from, RUN --mount=from): a
+  // stage they bring in may have a base image not resolved yet. Resolve, expand again.
+  let expanded = expandStages(staged, expandOptions)
+  for (;;) {
+    const before = images.size
+    for (const { stage, triggerDependencies } of expanded.stages) {
+      if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range)
+      for (const dep of triggerDependencies) if (dep.kind === 'image') await need(dep.ref, dep.instruction.range)
+    }
+    if (images.size === before) break
+    expanded = expandStages(staged, expandOptions)
+  }
 
   const runUnavailable = options.executor.unavailableReason()
   const stages: PlannedStage[] = expanded.stages.map(({ stage, steps }) => {
@@ -99,16 +116,21 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
         location: stage.from.range,
       },
     ]
-    steps.forEach(({ expanded: instruction }, i) => {
+    // One planned step per expanded step, in order, after FROM: stage-runner pairs
+    // expanded.steps[i] with planned.steps[i + 1]. ONBUILD triggers are steps like any other.
+    steps.forEach(({ expanded: instruction, onbuild }, i) => {
       if (instruction.kind === 'run' && runUnavailable) {
-        throw new InstructionError(runUnavailable, instruction.range, { phase: 'build' })
+        const detail = onbuild ? `${runUnavailable} (ONBUILD trigger ${goQuote(instruction.original)})` : runUnavailable
+        throw new InstructionError(detail, instruction.range, { phase: 'build' })
       }
       planned.push({
         id: stepId(stage.index, i + 1),
         stage: ref,
         index: i + 1,
         kind: stepKind(instruction.kind),
-        instruction: instruction.original,
+        // BuildKit's progress says `[2/3] ONBUILD COPY a b` for a trigger. Its location is the
+        // FROM of the stage (where it fires; the text is in the base's Dockerfile or config).
+        instruction: onbuild ? `ONBUILD ${instruction.original}` : instruction.original,
         location: instruction.range,
       })
     })

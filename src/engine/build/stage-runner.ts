@@ -18,6 +18,7 @@ import { openRootfs, type RootfsView } from '../rootfs'
 import type { Store } from '../store'
 import type { BuiltLayer, StageResult, StepOutcome, StepReporter } from './build-state'
 import { buildCopyLayer, buildWorkdirLayer } from './copy'
+import { rootfsSourceInputs } from './copy-from-digest'
 import { applyInstruction, inheritStageConfig, initialConfig, type OciImageConfig } from './image-config'
 import { runKeyedStep } from './keyed-step'
 import type { BuildPlan, PlannedStage } from './plan'
@@ -179,8 +180,13 @@ function isVolatile(instruction: Command): boolean {
  */
 async function sourceInputs(ctx: StageRunContext, instruction: CopyInstruction | AddInstruction): Promise<SourceInput[]> {
   if (instruction.kind === 'copy' && instruction.from !== null) {
-    const digest = fromDigest(ctx, instruction)
-    return instruction.sources.map((selector) => ({ selector, digest }))
+    const source = resolveCopyFrom(ctx, instruction)
+    if (source.kind === 'image') return instruction.sources.map((selector) => ({ selector, digest: source.manifestDigest }))
+    // From a stage: keyed by the content it selects there, not by the stage's key, so a stage
+    // that re-runs with the same output leaves the copy cached, as in BuildKit (copy-from-digest.ts).
+    const layers = ctx.results.get(source.stage)?.layers
+    if (!layers) throw new Error(`stage ${source.stage} was not built before it is copied from`)
+    return rootfsSourceInputs(await lazyRootfs(ctx.store, layers)(), instruction)
   }
   const urls = instruction.sources.filter(isUrl)
   const local = instruction.sources.filter((s) => !isUrl(s))
@@ -205,21 +211,13 @@ async function sourceInputs(ctx: StageRunContext, instruction: CopyInstruction |
   return inputs
 }
 
-function fromDigest(ctx: StageRunContext, instruction: CopyInstruction): string {
-  const source = resolveCopyFrom(ctx, instruction)
-  if (source.kind === 'stage') {
-    const result = ctx.results.get(source.stage)
-    if (!result) throw new Error(`stage ${source.stage} was not built before it is copied from`)
-    return result.key
-  }
-  return source.manifestDigest
-}
-
 type CopyFromSource = { kind: 'stage'; stage: number } | { kind: 'image'; manifestDigest: string; layers: BuiltLayer[] }
 
 function resolveCopyFrom(ctx: StageRunContext, instruction: CopyInstruction): CopyFromSource {
-  for (const { stage } of ctx.plan.expanded.stages) {
-    for (const dep of stage.dependencies) {
+  // Triggers sit on their FROM line, where no other instruction is, so line + reference still
+  // identifies the COPY among the stage's own and its triggers' dependencies.
+  for (const { stage, triggerDependencies } of ctx.plan.expanded.stages) {
+    for (const dep of [...stage.dependencies, ...triggerDependencies]) {
       if (dep.via !== 'copy' || dep.instruction.line !== instruction.line || dep.reference !== instruction.from) continue
       if (dep.kind === 'stage') return { kind: 'stage', stage: dep.stage }
       const image = ctx.plan.images.get(dep.ref)

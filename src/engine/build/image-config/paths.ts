@@ -2,30 +2,9 @@
 // util/system NormalizeWorkdir (which leaves an absolute WORKDIR exactly as written on Linux:
 // `WORKDIR /a/../b/` is stored as `/a/../b/`, and `WORKDIR //` is not `/`).
 
-/** Go's path.Clean (slash-separated, lexical). */
-export function goClean(p: string): string {
-  if (p === '') return '.'
-  const rooted = p.startsWith('/')
-  const out: string[] = []
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop()
-      else if (!rooted) out.push('..')
-      continue
-    }
-    out.push(part)
-  }
-  const joined = out.join('/')
-  if (rooted) return '/' + joined
-  return joined === '' ? '.' : joined
-}
+import { goClean, goJoin } from '../../context/go-path'
 
-/** Go's path.Join: non-empty elements joined by `/`, then cleaned; all empty gives ``. */
-export function goJoin(...elements: string[]): string {
-  const parts = elements.filter((e) => e !== '')
-  return parts.length === 0 ? '' : goClean(parts.join('/'))
-}
+export { goClean, goJoin }
 
 export class WorkdirError extends Error {
   override readonly name = 'WorkdirError'

@@ -87,7 +87,10 @@ export function stageConfigs(build: ExpandedBuild, options: StageConfigOptions):
       if (blob === undefined) throw new Error(`no image config for ${base.expanded}`)
       config = initialConfig(blob, stage.platform)
       const triggers = onbuildTriggers(blob)
-      if (triggers.length > 0) ({ config, steps: triggerSteps, cmdSet } = runImageTriggers(config, stage, escapeToken, triggers))
+      // expandStages runs image triggers itself when given `imageTriggers` (a stage FROM an image
+      // can only have image triggers as onbuild steps); run them here only when it was not.
+      const expandedTriggers = stage.steps.some((s) => s.onbuild)
+      if (triggers.length > 0 && !expandedTriggers) ({ config, steps: triggerSteps, cmdSet } = runImageTriggers(config, stage, escapeToken, triggers))
     }
     const applied = applyStage(config, stage.steps, cmdSet)
     done.set(stage.stage.index, { stage, config: applied.config, steps: [...triggerSteps, ...applied.steps] })
