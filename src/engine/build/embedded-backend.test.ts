@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { describeMissReason, type BuildEvent, type StepFinishedEvent } from '../../shared/build-events'
-import { openStore, resolveImage, type Store } from '../store'
+import { checkStore, openStore, resolveImage, type Store } from '../store'
 import { EmbeddedBackend } from './embedded-backend'
 
 let dir: string
@@ -132,5 +132,22 @@ describe('EmbeddedBackend with stages', () => {
     const image = await resolveImage(store, 'app:test')
     expect(image.config.rootfs?.diff_ids).toHaveLength(2)
     expect(image.manifest.layers).toHaveLength(2)
+  })
+})
+
+describe('EmbeddedBackend on a shared store', () => {
+  it('runs two builds of the same project at once and leaves a store that checks clean', async () => {
+    await writeFile(path.join(context, 'config.json'), '{}\n')
+    await writeFile(path.join(context, 'src/app.ts'), 'x\n')
+    await writeFile(path.join(context, 'Dockerfile'), dockerfile)
+    const backend = new EmbeddedBackend({ store })
+    const [a, b] = await Promise.all([
+      backend.build({ contextDir: context, tags: ['app:a'] }, () => {}),
+      new EmbeddedBackend({ store: await openStore(store.dir) }).build({ contextDir: context, tags: ['app:b'] }, () => {}),
+    ])
+    expect([a.status, b.status]).toEqual(['succeeded', 'succeeded'])
+    const report = await checkStore(store)
+    expect(report.problems).toEqual([])
+    for (const tag of ['app:a', 'app:b']) expect((await resolveImage(store, tag)).manifest.layers).toHaveLength(3)
   })
 })
