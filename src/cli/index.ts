@@ -1,6 +1,7 @@
 import { buildCommand } from './commands/build'
 import { exportCommand, historyCommand, loadCommand, saveCommand } from './commands/image-io'
 import { parseCommand } from './commands/parse'
+import { pullCommand, pushCommand } from './commands/registry'
 import { serveCommand } from './commands/serve'
 import { imagesCommand, pruneCommand, storeCommand } from './commands/store'
 import { CliError, UsageError } from './usage-error'
@@ -17,6 +18,8 @@ Commands:
   load         load images from a docker save archive or an OCI image layout
   parse        parse a Dockerfile as BuildKit does (JSON, or BuildKit's parser dump)
   prune        remove what no image, tag or cache entry needs
+  pull         pull an image from a registry into the store
+  push         push an image from the store to a registry
   save         write images to a tar archive that docker load accepts
   serve        serve the Layerlab UI to a browser on 127.0.0.1
   store check  verify every blob and reference in the store
@@ -37,6 +40,8 @@ const commands: Record<string, Command> = {
   load: loadCommand,
   parse: parseCommand,
   prune: pruneCommand,
+  pull: pullCommand,
+  push: pushCommand,
   save: saveCommand,
   serve: serveCommand,
   store: storeCommand,

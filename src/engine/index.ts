@@ -37,3 +37,14 @@ export {
   type SaveResult,
 } from './image-io'
 export { familiarReference, parseImageReference } from './store'
+export {
+  RegistryError,
+  pullImage,
+  pushImage,
+  type PullOptions,
+  type PullProgress,
+  type PullResult,
+  type PushOptions,
+  type PushProgress,
+  type PushResult,
+} from './registry'

@@ -9,6 +9,7 @@ import { newBuildId, putImage, writeBuild, type Store } from '../store'
 import type { Backend, BuildOutcome, BuildRequest } from './backend'
 import type { StageResult, StepReporter } from './build-state'
 import { finalizeConfig, imageConfigJson } from './image-config'
+import { pullImage } from '../registry'
 import { planBuild, type BuildPlan } from './plan'
 import { runStage, StepFailure } from './stage-runner'
 
@@ -63,6 +64,10 @@ export class EmbeddedBackend implements Backend {
         dockerfileText: text,
         store,
         executor: this.options.executor ?? noRunExecutor,
+        // FROM an image that is not in the store pulls it, as docker build does.
+        pull: async (ref) => {
+          await pullImage(store, ref, signal ? { signal } : {})
+        },
         ...(request.buildArgs ? { buildArgs: request.buildArgs } : {}),
         ...(request.target ? { target: request.target } : {}),
       })

@@ -21,6 +21,13 @@ export interface PlanOptions {
   target?: string
   store: Store
   executor: Executor
+  /**
+   * Fetches an image that FROM or COPY --from names when the store lacks it (a registry pull),
+   * so that it resolves afterwards. Its errors are shown at that instruction's line as they
+   * are, so they should be in the user's terms (`pull access denied for x`, `manifest unknown:
+   * x:tag not found`, `cannot reach registry …`).
+   */
+  pull?: (ref: string) => Promise<void>
 }
 
 export interface PlannedStage {
@@ -74,7 +81,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
 
   const images = new Map<string, ResolvedImage>()
   const need = async (ref: string, range: SourceRange): Promise<void> => {
-    if (!images.has(ref)) images.set(ref, await findImage(options.store, ref, range))
+    if (!images.has(ref)) images.set(ref, await findImage(options.store, ref, range, options.pull))
   }
   for (const stage of resolveTarget(staged.stages, options.target).stages) {
     if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range)
@@ -141,10 +148,20 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   return { expanded, images, stages, warnings }
 }
 
-async function findImage(store: Store, ref: string, range: SourceRange): Promise<ResolvedImage> {
+async function findImage(store: Store, ref: string, range: SourceRange, pull?: PlanOptions['pull']): Promise<ResolvedImage> {
   try {
     return await resolveImage(store, ref)
   } catch (error) {
+    if (pull && error instanceof StoreError && error.code === 'not-found') {
+      try {
+        await pull(ref)
+        return await resolveImage(store, ref)
+      } catch (pullError) {
+        // A cancelled build stays a cancellation, not an error at the FROM line.
+        if (pullError instanceof Error && pullError.name === 'AbortError') throw pullError
+        throw new InstructionError(pullError instanceof Error ? pullError.message : String(pullError), range, { phase: 'build' })
+      }
+    }
     if (error instanceof StoreError && (error.code === 'not-found' || error.code === 'invalid-reference')) {
       const detail =
         error.code === 'not-found' ? `image "${ref}" is not in the Layerlab store (add it with "layerlab load")` : error.message
