@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test as base } from '@playwright/test'
 
@@ -8,24 +11,32 @@ export interface ServedApp {
   /** The page address printed by `layerlab serve`, token included. */
   url: string
   origin: string
+  /** The store `layerlab serve` builds into: a fresh directory for each worker (LAYERLAB_STORE). */
+  store: string
 }
 
 /**
  * Starts the real `layerlab serve` (the built CLI) once per worker, with the test services'
- * DOCKER_HOST in its environment, and stops it afterwards.
+ * DOCKER_HOST in its environment and a store of its own, and stops it afterwards.
  */
 export const test = base.extend<object, { served: ServedApp }>({
   served: [
     // Playwright requires the fixture's first argument to be a destructuring pattern.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
+      const store = mkdtempSync(join(tmpdir(), 'layerlab-e2e-store-'))
       const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-        env: process.env,
+        env: { ...process.env, LAYERLAB_STORE: store },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       const url = await printedUrl(child)
-      await use({ url, origin: new URL(url).origin })
-      child.kill('SIGTERM')
+      await use({ url, origin: new URL(url).origin, store })
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(store, { recursive: true, force: true })
     },
     { scope: 'worker' },
   ],

@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import type { EngineApi } from '../engine'
 import type { EngineEvent } from '../shared/contract'
 import type { EngineInfo } from '../shared/engine-info'
+import { stubHandlers } from '../shared/handlers.test-support'
 import type { ServerMessage } from '../shared/rpc'
 import { startBrowserHost, type BrowserHost } from './browser-host'
 
@@ -22,7 +23,7 @@ let host: BrowserHost
 let root: string
 const subscribers = new Set<(e: EngineEvent) => void>()
 const api: EngineApi = {
-  handlers: { engineInfo: async () => info },
+  handlers: stubHandlers({ engineInfo: async () => info }),
   subscribe(listener) {
     subscribers.add(listener)
     return () => subscribers.delete(listener)

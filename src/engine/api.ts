@@ -1,13 +1,21 @@
 import type { ApiHandlers, EngineEvent } from '../shared/contract'
 import type { DockerStatus } from '../shared/engine-info'
+import { createBuildRunner } from './api-builds'
+import { openProject } from './api-project'
+import type { Backend } from './build/backend'
 import { probeDockerDaemon } from './docker/daemon-status'
 import { DockerStatusWatcher } from './docker/status-watcher'
 import { runSupport } from './platform'
+import { openStore, resolveStoreDir, type Store } from './store'
 
 export interface EngineApiOptions {
   env?: NodeJS.ProcessEnv
   /** How often the Docker status is re-checked while a UI listens. */
   dockerPollMs?: number
+  /** The store builds go into and history comes from; default `resolveStoreDir()` (LAYERLAB_STORE honoured). */
+  storeDir?: string
+  /** Tests only: build with this backend instead of the embedded engine. */
+  backend?: (store: Store) => Backend
 }
 
 export interface EngineApi {
@@ -33,6 +41,19 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     onChange: (payload) => emit({ event: 'dockerStatus', payload }),
     ...(options.dockerPollMs === undefined ? {} : { intervalMs: options.dockerPollMs }),
   })
+  let store: Promise<Store> | undefined
+  const getStore = (): Promise<Store> => {
+    store ??= openStore(resolveStoreDir(options.storeDir, env)).catch((error: unknown) => {
+      store = undefined
+      throw error
+    })
+    return store
+  }
+  const builds = createBuildRunner({
+    store: getStore,
+    emit: (payload) => emit({ event: 'buildEvent', payload }),
+    ...(options.backend ? { backend: options.backend } : {}),
+  })
 
   const handlers: ApiHandlers = {
     async engineInfo() {
@@ -46,6 +67,8 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
         docker,
       }
     },
+    openProject,
+    ...builds.handlers,
   }
 
   return {
@@ -59,6 +82,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
       }
     },
     close() {
+      builds.close()
       listeners.clear()
       watcher.stop()
     },

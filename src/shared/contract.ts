@@ -1,4 +1,17 @@
+import type { BuildEvent } from './build-events'
 import type { DockerStatus, EngineInfo } from './engine-info'
+import {
+  isCancelBuildArgs,
+  isListBuildsArgs,
+  isOpenProjectArgs,
+  isReadBuildArgs,
+  isStartBuildArgs,
+  type BuildRecordView,
+  type BuildSummary,
+  type OpenProjectArgs,
+  type ProjectInfo,
+  type StartBuildArgs,
+} from './project-api'
 
 /**
  * The one declaration of everything the UI can ask the engine and everything the engine pushes
@@ -35,10 +48,28 @@ export const contract = {
   requests: {
     /** Version, platform, RUN support and whether a Docker daemon answers. */
     engineInfo: request<void, EngineInfo>(noArgs),
+    /** A project folder: its Dockerfiles and the stages of the chosen one (for the target picker). */
+    openProject: request<OpenProjectArgs, ProjectInfo>(isOpenProjectArgs),
+    /**
+     * Starts a build and answers at once with its id; the build's events follow as `buildEvent`.
+     * One build per project at a time: a second one fails with `bad-request` while one runs.
+     */
+    startBuild: request<StartBuildArgs, { buildId: string }>(isStartBuildArgs),
+    /** Asks a running build to stop; `cancelled` is false when it was no longer running. */
+    cancelBuild: request<{ buildId: string }, { cancelled: boolean }>(isCancelBuildArgs),
+    /** This project's builds from the store's records, newest first. */
+    listBuilds: request<{ dir: string; limit?: number }, BuildSummary[]>(isListBuildsArgs),
+    /** One build's record with its plan and every step's outcome. */
+    readBuild: request<{ id: string }, BuildRecordView>(isReadBuildArgs),
   },
   events: {
     /** Sent when the Docker daemon starts or stops answering, or changes version. */
     dockerStatus: event<DockerStatus>(),
+    /**
+     * Every event of every build the engine runs, in order. A build's `build-finished` is sent
+     * once its record is in the store, so `listBuilds` already lists it.
+     */
+    buildEvent: event<BuildEvent>(),
   },
 } as const
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiHandlers, EngineEvent } from './contract'
 import { ApiError } from './errors'
+import { stubHandlers } from './handlers.test-support'
 import { createClient, dispatch, type Transport } from './rpc'
 import type { EngineInfo } from './engine-info'
 
@@ -27,7 +28,7 @@ function loopback(handlers: ApiHandlers): Transport & { push(event: EngineEvent)
 }
 
 describe('dispatch', () => {
-  const handlers: ApiHandlers = { engineInfo: async () => info }
+  const handlers: ApiHandlers = stubHandlers({ engineInfo: async () => info })
 
   it('answers a known request', async () => {
     expect(await dispatch(handlers, 'engineInfo', undefined)).toEqual({ ok: true, result: info })
@@ -42,19 +43,19 @@ describe('dispatch', () => {
 
   it('refuses arguments the contract does not allow before the handler runs', async () => {
     let called = false
-    const spy: ApiHandlers = {
+    const spy: ApiHandlers = stubHandlers({
       engineInfo: async () => {
         called = true
         return info
       },
-    }
+    })
     const reply = await dispatch(spy, 'engineInfo', { evil: true })
     expect(reply).toMatchObject({ ok: false, error: { code: 'bad-request' } })
     expect(called).toBe(false)
   })
 
   it('turns a thrown ApiError into its payload, location and step included', async () => {
-    const failing: ApiHandlers = {
+    const failing: ApiHandlers = stubHandlers({
       engineInfo: async () => {
         throw new ApiError({
           code: 'parse-error',
@@ -63,7 +64,7 @@ describe('dispatch', () => {
           stepId: 's1',
         })
       },
-    }
+    })
     expect(await dispatch(failing, 'engineInfo', undefined)).toEqual({
       ok: false,
       error: {
@@ -76,11 +77,11 @@ describe('dispatch', () => {
   })
 
   it('keeps the message of an unexpected error but not its stack', async () => {
-    const failing: ApiHandlers = {
+    const failing: ApiHandlers = stubHandlers({
       engineInfo: async () => {
         throw new TypeError('boom')
       },
-    }
+    })
     const reply = await dispatch(failing, 'engineInfo', undefined)
     expect(reply).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } })
   })
@@ -88,17 +89,19 @@ describe('dispatch', () => {
 
 describe('createClient', () => {
   it('calls every contract request by name and returns its result', async () => {
-    const client = createClient(loopback({ engineInfo: async () => info }))
+    const client = createClient(loopback(stubHandlers({ engineInfo: async () => info })))
     expect(await client.engineInfo()).toEqual(info)
   })
 
   it('rejects with an ApiError carrying the code', async () => {
     const client = createClient(
-      loopback({
-        engineInfo: async () => {
-          throw new ApiError({ code: 'docker-unavailable', message: 'no daemon' })
-        },
-      }),
+      loopback(
+        stubHandlers({
+          engineInfo: async () => {
+            throw new ApiError({ code: 'docker-unavailable', message: 'no daemon' })
+          },
+        }),
+      ),
     )
     const error = await client.engineInfo().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
@@ -106,7 +109,7 @@ describe('createClient', () => {
   })
 
   it('delivers pushed events to listeners of that event until they unsubscribe', () => {
-    const transport = loopback({ engineInfo: async () => info })
+    const transport = loopback(stubHandlers({ engineInfo: async () => info }))
     const client = createClient(transport)
     const seen: unknown[] = []
     const off = client.on('dockerStatus', (status) => seen.push(status))

@@ -1,0 +1,193 @@
+import { useState, type ReactNode } from 'react'
+import type { ApiClient } from '../shared/contract'
+import type { ProjectInfo } from '../shared/project-api'
+import { useEngineInfo, type EngineInfoState } from './api/use-engine-info'
+import type { BuildView } from './build/build-stream'
+import { initialForm, toStartArgs, type BuildForm } from './build/build-form'
+import { formatStartTime } from './build/format-duration'
+import { useBuildHistory } from './build/use-build-history'
+import { useBuildRecord } from './build/use-build-record'
+import { useBuildStream } from './build/use-build-stream'
+import { useProject } from './build/use-project'
+import { useBuildShortcuts } from './build/use-shortcuts'
+import { BuildControls, buildShortcut } from './components/build-controls'
+import { BuildHistory } from './components/build-history'
+import { EngineInfoPanel } from './components/engine-info-panel'
+import { ErrorState } from './components/error-state'
+import { Frame } from './components/frame'
+import { ProjectBar } from './components/project-bar'
+import { StepTimeline } from './components/step-timeline'
+import { Welcome } from './components/welcome'
+
+/** Sidebar and main area: the same grid with or without a project, so nothing jumps. */
+function Columns({ side, children }: { side: ReactNode; children: ReactNode }) {
+  return (
+    <div className="grid h-full grid-cols-[20rem_minmax(0,1fr)]">
+      <aside className="flex min-h-0 flex-col gap-6 overflow-y-auto border-r border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900">
+        {side}
+      </aside>
+      <section className="min-h-0 overflow-y-auto p-6" data-testid="main-panel">
+        {children}
+      </section>
+    </div>
+  )
+}
+
+function EngineStatus({ state }: { state: EngineInfoState }) {
+  if (state.status === 'loading') return <p className="text-xs text-zinc-500">Asking the engine…</p>
+  if (state.status === 'error') return <ErrorState title="The engine did not answer" message={state.error.message} />
+  return <EngineInfoPanel info={state.info} />
+}
+
+export function Workspace({ client }: { client: ApiClient }) {
+  const engine = useEngineInfo(client)
+  const project = useProject(client)
+  const live = useBuildStream(client)
+  const info = project.info
+  const projectError = project.error && (
+    <div className="mb-4 flex items-start gap-3" data-testid="project-error">
+      <ErrorState title={`Could not open ${project.error.dir}`} message={project.error.message} />
+      {info && (
+        <button type="button" className="text-xs text-zinc-500 hover:underline" onClick={project.dismissError}>
+          Dismiss
+        </button>
+      )}
+    </div>
+  )
+  return (
+    <Frame toolbar={<ProjectBar dir={info?.dir} opening={project.opening} recent={project.recent} onOpen={(d) => void project.open(d)} />}>
+      {info ? (
+        <ProjectView
+          key={info.dir}
+          client={client}
+          engine={engine}
+          info={info}
+          live={live.byProject[info.dir]}
+          banner={projectError}
+          onDockerfile={(f) => void project.open(info.dir, f)}
+        />
+      ) : (
+        <Columns side={<EngineStatus state={engine} />}>
+          <Welcome recent={project.recent} onOpen={(d) => void project.open(d)} onForget={project.forget} problem={projectError} />
+        </Columns>
+      )}
+    </Frame>
+  )
+}
+
+interface ProjectViewProps {
+  client: ApiClient
+  engine: EngineInfoState
+  info: ProjectInfo
+  live: BuildView | undefined
+  banner: ReactNode
+  onDockerfile: (dockerfile: string) => void
+}
+
+function ProjectView({ client, engine, info, live, banner, onDockerfile }: ProjectViewProps) {
+  const [form, setForm] = useState<BuildForm>(() => initialForm(info.dockerfile))
+  const [described, setDescribed] = useState(info.dockerfile)
+  if (info.dockerfile !== described) {
+    // The project was described again for another Dockerfile: its stages (targets) changed too.
+    setDescribed(info.dockerfile)
+    setForm({ ...form, dockerfile: info.dockerfile, target: '' })
+  }
+  const [starting, setStarting] = useState(false)
+  const [startError, setStartError] = useState<string>()
+  // A build picked from history, until the next build of this project starts.
+  const [picked, setPicked] = useState<{ id: string; liveId: string | undefined }>()
+  const history = useBuildHistory(client, info.dir)
+  const running = live?.status === 'running'
+
+  const pickedId = picked && picked.liveId === live?.buildId ? picked.id : undefined
+  const latestStored = history.state.status === 'ready' ? history.state.builds[0]?.id : undefined
+  const recordId = pickedId ?? (live ? undefined : latestStored)
+  const record = useBuildRecord(client, recordId)
+
+  const build = async (): Promise<void> => {
+    if (running || starting) return
+    const request = toStartArgs(info.dir, form)
+    if (!request.ok) {
+      setStartError(request.message)
+      return
+    }
+    setStartError(undefined)
+    setStarting(true)
+    try {
+      await client.startBuild(request.args)
+      setPicked(undefined)
+    } catch (error) {
+      setStartError((error as Error).message)
+    } finally {
+      setStarting(false)
+    }
+  }
+  const cancel = (): void => {
+    if (live && running) void client.cancelBuild({ buildId: live.buildId })
+  }
+  useBuildShortcuts({ build: () => void build(), cancel })
+
+  const side = (
+    <>
+      <BuildControls
+        info={info}
+        form={form}
+        onChange={setForm}
+        onDockerfile={(dockerfile) => {
+          setForm({ ...form, dockerfile, target: '' })
+          onDockerfile(dockerfile)
+        }}
+        running={running}
+        starting={starting}
+        onBuild={() => void build()}
+        onCancel={cancel}
+        error={startError}
+      />
+      <BuildHistory state={history.state} selectedId={recordId ?? live?.buildId} onOpen={(id) => setPicked({ id, liveId: live?.buildId })} />
+      <div className="mt-auto border-t border-zinc-200 pt-4 dark:border-zinc-800">
+        <EngineStatus state={engine} />
+      </div>
+    </>
+  )
+
+  const shown: BuildView | undefined = recordId ? (record.status === 'ready' ? record.view : undefined) : live
+  return (
+    <Columns side={side}>
+      {banner}
+      <div className="mb-4 flex h-6 items-center gap-3 text-sm" data-testid="timeline-heading">
+        <span className="font-semibold">{recordId ? (pickedId ? 'Earlier build' : 'Last build') : 'Build'}</span>
+        {shown && (
+          <span className="truncate text-zinc-500">
+            {formatStartTime(shown.startedAt)} · {shown.dockerfile.startsWith(info.dir) ? shown.dockerfile.slice(info.dir.length + 1) : shown.dockerfile}
+            {shown.target ? ` · target ${shown.target}` : ''}
+          </span>
+        )}
+        {pickedId && live && (
+          <button type="button" className="ml-auto text-xs font-medium text-sky-700 hover:underline dark:text-sky-400" onClick={() => setPicked(undefined)}>
+            Back to the latest build
+          </button>
+        )}
+      </div>
+      {((recordId && record.status === 'loading') || (!live && history.state.status === 'loading')) && (
+        <p className="h-24 text-sm text-zinc-500">Reading the build record…</p>
+      )}
+      {recordId && record.status === 'error' && <ErrorState title="Could not open that build" message={record.message} />}
+      {shown ? (
+        <StepTimeline view={shown} />
+      ) : (
+        !recordId &&
+        history.state.status !== 'loading' && (
+          <div
+            className="flex h-40 flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 text-sm text-zinc-500 dark:border-zinc-700"
+            data-testid="timeline-empty"
+          >
+            <p className="font-medium text-zinc-700 dark:text-zinc-300">No build of this project yet</p>
+            <p>
+              Press Build ({buildShortcut}) to build {form.dockerfile}; every step shows up here as it runs.
+            </p>
+          </div>
+        )
+      )}
+    </Columns>
+  )
+}
