@@ -4,7 +4,7 @@ import type { BuildEvent, PlannedStep, StepFinishedEvent } from '../../shared/bu
 import type { ApiErrorPayload } from '../../shared/errors'
 import { openBuildContext } from '../context'
 import { DockerfileParseError } from '../dockerfile'
-import { noRunExecutor, type Executor } from '../exec/executor'
+import { executorFor, type Executor } from '../exec'
 import { newBuildId, putImage, writeBuild, type Store } from '../store'
 import type { Backend, BuildOutcome, BuildRequest } from './backend'
 import type { StageResult, StepReporter } from './build-state'
@@ -59,11 +59,12 @@ export class EmbeddedBackend implements Backend {
     let outcome: BuildOutcome
     let error: ApiErrorPayload | undefined
     try {
+      const executor = this.options.executor ?? executorFor(store)
       const text = await readDockerfile(dockerfilePath)
       plan = await planBuild({
         dockerfileText: text,
         store,
-        executor: this.options.executor ?? noRunExecutor,
+        executor,
         // FROM an image that is not in the store pulls it, as docker build does.
         pull: async (ref) => {
           await pullImage(store, ref, signal ? { signal } : {})
@@ -85,7 +86,7 @@ export class EmbeddedBackend implements Backend {
           const planned = plan.stages[i]
           if (!planned) throw new Error(`stage ${stage.stage.label} was not planned`)
           const result = await runStage(
-            { store, plan, dockerfilePath, context, noCache: request.noCache ?? false, results, reporter, ...(signal ? { signal } : {}) },
+            { store, plan, dockerfilePath, context, noCache: request.noCache ?? false, results, reporter, executor, ...(signal ? { signal } : {}) },
             stage,
             planned,
           )

@@ -5,6 +5,7 @@ import {
   chainKey,
   copyStepInputs,
   DEFAULT_SHELL,
+  runStepInputs,
   stepIdentity,
   workdirStepInputs,
   type BaseImage,
@@ -13,13 +14,15 @@ import {
   type StepContext,
 } from '../cache'
 import type { BuildContext } from '../context'
-import type { AddInstruction, Command, CopyInstruction, ExpandedStage, ExpandedStep } from '../dockerfile'
+import { InstructionError, parseHeredocWord, type AddInstruction, type Command, type CopyInstruction, type ExpandedStage, type ExpandedStep, type RunInstruction } from '../dockerfile'
 import { openRootfs, type RootfsView } from '../rootfs'
+import type { Executor } from '../exec'
+import { upperDirToLayer } from '../exec'
 import type { Store } from '../store'
 import type { BuiltLayer, StageResult, StepOutcome, StepReporter } from './build-state'
 import { buildCopyLayer, buildWorkdirLayer } from './copy'
 import { rootfsSourceInputs } from './copy-from-digest'
-import { applyInstruction, inheritStageConfig, initialConfig, type OciImageConfig } from './image-config'
+import { applyInstruction, inheritStageConfig, initialConfig, runArgs, type OciImageConfig } from './image-config'
 import { runKeyedStep } from './keyed-step'
 import type { BuildPlan, PlannedStage } from './plan'
 
@@ -31,6 +34,7 @@ export interface StageRunContext {
   noCache: boolean
   results: Map<number, StageResult>
   reporter: StepReporter
+  executor: Executor
   signal?: AbortSignal
 }
 
@@ -135,7 +139,9 @@ async function runStep(
       ? copyStepInputs(state.key, instruction, stepCtx, await sourceInputs(ctx, instruction))
       : instruction.kind === 'workdir'
         ? workdirStepInputs(state.key, instruction, stepCtx)
-        : null
+        : instruction.kind === 'run'
+          ? runStepInputs(state.key, supportedRun(instruction), stepCtx)
+          : null
 
   // Metadata steps change only the config; they never take part in the cache, so they cannot miss.
   let outcome: StepOutcome = { status: 'cached' }
@@ -150,7 +156,7 @@ async function runStep(
       noCache: ctx.noCache,
       ...(state.rebuilt ? { parentRebuilt: state.rebuilt } : {}),
       volatile: isVolatile(instruction),
-      writeLayer: (out) => writeStepLayer(ctx, instruction, stepCtx, parentRootfs, out),
+      writeLayer: (out) => writeStepLayer(ctx, instruction, stepCtx, parentRootfs, out, planned),
     })
     if (!result.cached) state.rebuilt ??= { stepId: planned.id, index: planned.index, instruction: planned.instruction }
     state.key = chainKey(state.key, inputs)
@@ -252,7 +258,9 @@ async function writeStepLayer(
   stepCtx: StepContext,
   parent: () => Promise<RootfsView>,
   out: string,
+  planned: PlannedStep,
 ) {
+  if (instruction.kind === 'run') return runLayer(ctx, instruction, stepCtx, await parent(), out, planned)
   if (instruction.kind === 'workdir') {
     const path = resolveWorkdirPath(stepCtx.workdir, instruction.path)
     return buildWorkdirLayer({ path, user: stepCtx.user, parent: await parent(), out })
@@ -272,4 +280,75 @@ async function writeStepLayer(
     out,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   })
+}
+
+/** The executor runs plain RUNs; mounts, devices and insecure mode are refused at their line. */
+function supportedRun(run: RunInstruction): RunInstruction {
+  const unsupported =
+    run.mounts.length > 0 ? 'RUN --mount' : run.devices.length > 0 ? 'RUN --device' : run.security === 'insecure' ? 'RUN --security=insecure' : undefined
+  if (unsupported) throw new InstructionError(`${unsupported} is not supported by the embedded engine yet`, run.range, { phase: 'build' })
+  return run
+}
+
+const LOG_TAIL_LINES = 10
+
+/**
+ * Runs the command in the sandbox on the parent's filesystem and turns what it changed into the
+ * step's layer. A non-zero exit fails the step with BuildKit's message and the last lines the
+ * command printed, so the reason is visible without opening the log.
+ */
+async function runLayer(
+  ctx: StageRunContext,
+  run: RunInstruction,
+  stepCtx: StepContext,
+  rootfs: RootfsView,
+  out: string,
+  planned: PlannedStep,
+) {
+  const platform = typeof stepCtx.platform === 'string' ? stepCtx.platform : stepCtx.platform.os
+  const os = platform.split('/')[0] ?? 'linux'
+  const args = runArgs(run, stepCtx.shell, os)
+  const tail: string[] = []
+  let partial = ''
+  const result = await ctx.executor.run(
+    {
+      args,
+      env: stepCtx.env.map(([name, value]) => `${name}=${value}`),
+      cwd: stepCtx.workdir,
+      user: stepCtx.user,
+      network: run.network === 'host' ? 'host' : 'none',
+      rootfs,
+      inlineFiles: shebangHeredocs(run),
+    },
+    (stream, chunk) => {
+      ctx.reporter.log(planned, stream, chunk)
+      const lines = (partial + chunk).split('\n')
+      partial = lines.pop() ?? ''
+      tail.push(...lines)
+      tail.splice(0, Math.max(0, tail.length - LOG_TAIL_LINES))
+    },
+    ctx.signal ?? new AbortController().signal,
+  )
+  try {
+    if (result.exitCode !== 0) {
+      if (partial) tail.push(partial)
+      const shown = tail.slice(-LOG_TAIL_LINES)
+      const last = shown.length > 0 ? `\n${shown.join('\n')}` : ''
+      throw new Error(`process "${args.join(' ')}" did not complete successfully: exit code: ${result.exitCode}${last}`)
+    }
+    return await upperDirToLayer(result.upperDir, out, {
+      lowerDir: result.lowerDir,
+      ...(result.hostRoot ? { hostRoot: result.hostRoot } : {}),
+    })
+  } finally {
+    await result.dispose()
+  }
+}
+
+/** BuildKit runs a `RUN <<EOF` whose body starts with `#!` as a script mounted at /dev/pipes/<name>. */
+function shebangHeredocs(run: RunInstruction): { path: string; content: string; mode: number }[] {
+  const [first] = run.heredocs
+  if (!first || run.command.form !== 'shell' || parseHeredocWord(run.command.command) === null) return []
+  if (!first.content.startsWith('#!')) return []
+  return [{ path: `/dev/pipes/${first.name}`, content: first.content, mode: 0o755 }]
 }

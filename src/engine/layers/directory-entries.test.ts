@@ -112,7 +112,7 @@ describe('overlayfs upper directories', () => {
     const path = join(work, 'upper.tar')
     await writeLayer(entries, path, { compression: 'none' })
     expect((await headers(path)).map((h) => `${h.name} ${h.type} ${h.mode.toString(8)}`)).toEqual([
-      '.wh.also-removed file 0', 'cache/ dir 755', 'cache/.wh..wh..opq file 0', 'cache/new file 644', 'etc/ dir 755', 'etc/.wh.removed file 0',
+      '.wh.also-removed file 600', 'cache/ dir 755', 'cache/.wh..wh..opq file 755', 'cache/new file 644', 'etc/ dir 755', 'etc/.wh.removed file 600',
     ])
   })
 

@@ -44,7 +44,7 @@ describe('layers from explicit changes (COPY)', () => {
     const got = (await members(out)).map((h) => [h.name, h.type, h.mode.toString(8), `${h.uid}:${h.gid}`, h.linkname ?? String(h.size)])
     expect(got).toEqual([
       ['srv/', 'dir', '755', '1000:1000', '0'],
-      ['srv/.wh.old', 'file', '0', '0:0', '0'],
+      ['srv/.wh.old', 'file', '600', '0:0', '0'],
       ['srv/app/', 'dir', '755', '1000:1000', '0'],
       ['srv/app/app.js', 'file', '755', '1000:1000', '14'],
       ['srv/app/data', 'file', '600', '1000:1000', '4'],

@@ -43,27 +43,35 @@ export function prepareLayerEntries(entries: Iterable<LayerEntry>, options: Prep
     if (byTarName.has(prepared.header.name)) throw new LayerEntryError(path, 'appears twice in the layer')
     byTarName.set(prepared.header.name, prepared)
   }
-  const marker = (name: string, rank: SortRank): PreparedEntry => ({
+  // Modes as Docker's overlay differ writes them: 0600 for a whiteout, the directory's own
+  // permissions for its opaque marker (so layers compare equal with BuildKit's, entry by entry).
+  const marker = (name: string, rank: SortRank, mode: number): PreparedEntry => ({
     key: layerSortKey(name, rank),
-    header: { name, type: 'file', mode: 0, uid: 0, gid: 0, size: 0, mtime: markerTime },
+    header: { name, type: 'file', mode, uid: 0, gid: 0, size: 0, mtime: markerTime },
   })
+  const opaqueDirs: string[] = []
 
   for (const entry of entries) {
     const path = cleanLayerPath(entry.path)
     if (entry.type === 'opaque') {
-      add(path, marker(opaqueMarkerPath(path), SortRank.Opaque))
+      opaqueDirs.push(path)
       continue
     }
     if (path === '') throw new LayerPathError(entry.path, 'the root directory cannot be a layer entry')
     const reserved = path.split('/').find(isReservedName)
     if (reserved !== undefined) throw new LayerEntryError(path, `"${reserved}" is a whiteout name; content may not use it`)
     if (entry.type === 'whiteout') {
-      add(path, marker(whiteoutPath(path), SortRank.Whiteout))
+      add(path, marker(whiteoutPath(path), SortRank.Whiteout, 0o600))
       continue
     }
     if (content.has(path) || links.has(path)) throw new LayerEntryError(path, 'appears twice in the layer')
     if (entry.type === 'hardlink') links.set(path, cleanLayerPath(entry.linkTarget))
     else content.set(path, entry)
+  }
+
+  for (const path of opaqueDirs) {
+    const dir = content.get(path)
+    add(path, marker(opaqueMarkerPath(path), SortRank.Opaque, dir?.type === 'dir' ? dir.mode & 0o777 : 0o755))
   }
 
   // Every name of one inode: the name that sorts first carries the data, the others link to it.

@@ -148,7 +148,7 @@ describe('ADD unpacks local archives by content', () => {
 
   it('replacing a parent directory with a new one makes it opaque', async () => {
     const parent = fakeRootfs([{ path: '/out/etc/old', type: 'file', content: 'o' }])
-    expect(await layer(add({ sources: ['replace.tar'], dest: '/out/' }), parent)).toEqual(['out/ dir 0755 0:0', 'out/etc/ dir 0755 0:0', 'out/etc/.wh..wh..opq file 0000 0:0 0'])
+    expect(await layer(add({ sources: ['replace.tar'], dest: '/out/' }), parent)).toEqual(['out/ dir 0755 0:0', 'out/etc/ dir 0755 0:0', 'out/etc/.wh..wh..opq file 0755 0:0 0'])
   })
 
   it('extracts onto a parent tree, merging directories', async () => {
