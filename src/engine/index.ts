@@ -48,3 +48,4 @@ export {
   type PushProgress,
   type PushResult,
 } from './registry'
+export { daemonHasImage, importFromDaemon } from './docker/daemon-images'

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { exportOciLayout, formatHistoryTable, imageHistory, loadImages, saveDockerArchive } from '../../engine'
+import { exportOciLayout, formatHistoryTable, imageHistory, importFromDaemon, loadImages, saveDockerArchive } from '../../engine'
 import { openStoreOption, storeOptionHelp } from '../store-option'
 import { CliError, UsageError } from '../usage-error'
 
@@ -80,7 +80,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   return 0
 }
 
-export const loadUsage = `Usage: layerlab load [-i FILE | FILE | DIR]
+export const loadUsage = `Usage: layerlab load [-i FILE | FILE | DIR | --from-docker IMAGE]
 
 Loads images from a "docker save" archive (tar, or gzip-compressed tar) or an OCI image
 layout (directory or tar), or from stdin when no input is named. Every digest and diffID is
@@ -88,17 +88,32 @@ checked; nothing is extracted to disk.
 
 Options:
   -i, --input FILE   read from FILE ("-": stdin)
+      --from-docker IMAGE
+                     copy IMAGE from the local Docker daemon (DOCKER_HOST or its socket)
 ${storeOptionHelp}
 ${helpOption}`
 
 export async function loadCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { input: { type: 'string', short: 'i' }, store: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      input: { type: 'string', short: 'i' },
+      'from-docker': { type: 'string' },
+      store: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
     allowPositionals: true,
     strict: true,
   })
   if (values.help) return help(loadUsage)
+  const fromDocker = values['from-docker']
+  if (fromDocker !== undefined) {
+    if (positionals.length > 0 || values.input !== undefined) throw new UsageError('--from-docker takes no FILE')
+    const store = await openStoreOption(values.store)
+    const result = await engine(() => importFromDaemon(store, fromDocker))
+    for (const image of result.images) for (const tag of image.tags) console.log(`Loaded image: ${tag}`)
+    return 0
+  }
   if (positionals.length > 1 || (positionals.length === 1 && values.input !== undefined)) throw new UsageError('layerlab load reads one input')
   const input = values.input ?? positionals[0] ?? '-'
   if (input === '-' && process.stdin.isTTY) throw new UsageError('layerlab load needs a FILE, a DIR or an archive on stdin')

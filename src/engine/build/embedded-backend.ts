@@ -9,6 +9,7 @@ import { newBuildId, putImage, writeBuild, type Store } from '../store'
 import type { Backend, BuildOutcome, BuildRequest } from './backend'
 import type { StageResult, StepReporter } from './build-state'
 import { finalizeConfig, imageConfigJson } from './image-config'
+import { daemonHasImage, importFromDaemon } from '../docker/daemon-images'
 import { pullImage } from '../registry'
 import { planBuild, type BuildPlan } from './plan'
 import { runStage, StepFailure } from './stage-runner'
@@ -65,9 +66,11 @@ export class EmbeddedBackend implements Backend {
         dockerfileText: text,
         store,
         executor,
-        // FROM an image that is not in the store pulls it, as docker build does.
+        // FROM an image that is not in the store: the local Docker daemon's copy if it has one,
+        // else a pull from its registry, as docker build would.
         pull: async (ref) => {
-          await pullImage(store, ref, signal ? { signal } : {})
+          if (await daemonHasImage(ref)) await importFromDaemon(store, ref)
+          else await pullImage(store, ref, signal ? { signal } : {})
         },
         ...(request.buildArgs ? { buildArgs: request.buildArgs } : {}),
         ...(request.target ? { target: request.target } : {}),

@@ -23,8 +23,12 @@
  *   only the *real* uid; bwrap, started with real uid U and effective uid 0, takes its setuid
  *   path: it builds the sandbox with the capabilities it needs, then becomes U with none left.
  *   A RUN as root keeps BuildKit's default capability set (CAP_CHOWN, CAP_DAC_OVERRIDE, ...).
- * - Known difference from BuildKit: bwrap always sets no_new_privs, so setuid binaries (sudo,
- *   su) cannot raise privileges inside a RUN; /sys is not mounted; there is no seccomp filter.
+ * - As BuildKit: hostname buildkitsandbox, its /etc/hosts (the host's with host networking) and
+ *   the host's /etc/resolv.conf mounted read-only, HOME/PATH defaults, a missing WORKDIR created
+ *   root:root 0755 — checked entry by entry against Docker 20.10 (run-vs-buildkit.int.test.ts).
+ * - Known differences: bwrap always sets no_new_privs, so setuid binaries (sudo, su) cannot raise
+ *   privileges inside a RUN; /sys is not mounted; there is no seccomp filter; a non-root USER
+ *   without /etc/group runs here, where BuildKit refuses it.
  *
  * Lower dirs: the parent chain materialised once as one hard-linked tree (overlay-lowers.ts),
  * plus a per-run stub dir holding missing mount points (mount-stubs.ts), so deletions and opaque

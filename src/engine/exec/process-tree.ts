@@ -64,7 +64,12 @@ export async function runSandboxProcess(file: string, args: string[], options: S
       const line = status.slice(0, nl).trim()
       status = status.slice(nl + 1)
       if (line === '') continue
-      const report = JSON.parse(line) as { 'child-pid'?: number; 'exit-code'?: number }
+      let report: { 'child-pid'?: unknown; 'exit-code'?: unknown }
+      try {
+        report = JSON.parse(line) as typeof report
+      } catch {
+        continue // not a status record: bwrap writes nothing else here
+      }
       if (typeof report['child-pid'] === 'number') {
         const pid = report['child-pid']
         sandboxInit = { pid, start: startTime(pid) ?? '' }
