@@ -3,6 +3,10 @@
 // look-alike (path.posix.normalize, String.prototype.trim, `<` on strings) differs at the edges
 // (`.` handling, U+0085/U+FEFF, UTF-16 vs UTF-8 ordering) and those edges decide what is ignored.
 
+import { isGoSpace } from '../dockerfile/go-strings'
+
+export { isGoSpace }
+
 /** Go path.Clean (Rob Pike's lexical algorithm), for '/'-separated paths. */
 export function goClean(p: string): string {
   if (p === '') return '.'
@@ -64,20 +68,6 @@ export function goBase(p: string): string {
   if (end === 0) return '/'
   const trimmed = p.slice(0, end)
   return trimmed.slice(trimmed.lastIndexOf('/') + 1)
-}
-
-/** Go's unicode.IsSpace for a UTF-16 code unit (all Go spaces are in the BMP). */
-export function isGoSpace(code: number): boolean {
-  if (code <= 0xff) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0x85 || code === 0xa0
-  return (
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  )
 }
 
 /** Go strings.TrimSpace (JavaScript's trim() also strips U+FEFF and keeps U+0085). */
