@@ -3,30 +3,23 @@
 // same entries (path, type, mode, owner, size, link target; mtimes aside).
 import { spawnSync } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dockerCli } from '../../../scripts/docker-cli'
 import { serviceOrSkip } from '../../../scripts/require-service'
 import type { StepFinishedEvent } from '../../shared/build-events'
 import { loadImages, saveDockerArchive } from '../image-io'
-import { readLayer, readTar } from '../layers'
 import { openStore, type Store } from '../store'
 import { EmbeddedBackend } from './embedded-backend'
+import { savedImage, type SavedImage } from './saved-image.test-support'
 import { toEngine2010 } from './image-config/engine-2010.test-support'
 
 const dockerHost = serviceOrSkip('docker')
 
-function docker(...args: string[]): string {
-  const result = spawnSync('/usr/bin/docker', args, {
-    encoding: 'utf8',
-    env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_BUILDKIT: '1' },
-    maxBuffer: 1 << 28,
-  })
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`)
-  return result.stdout
-}
+const docker = dockerCli(dockerHost)
 
 const dockerfile = `FROM busybox
 COPY app.sh /app/app.sh
@@ -66,35 +59,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-interface SavedImage {
-  config: { config: Record<string, unknown>; history: { created_by?: string; empty_layer?: boolean }[] }
-  layers: string[][]
-}
-
-/** `docker save` of one image: its config and every layer's entries, in order. */
-async function savedImage(ref: string): Promise<SavedImage> {
-  const archive = path.join(dir, `${ref.replace(/[/:]/g, '_')}.tar`)
-  docker('save', '-o', archive, ref)
-  const files = new Map<string, Buffer>()
-  for await (const { header, body } of readTar([await readFile(archive)])) {
-    const chunks: Buffer[] = []
-    for await (const c of body) chunks.push(c)
-    files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks))
-  }
-  const manifest = JSON.parse(String(files.get('manifest.json'))) as { Config: string; Layers: string[] }[]
-  const [entry] = manifest
-  if (!entry) throw new Error('empty manifest.json')
-  const layers: string[][] = []
-  for (const layerPath of entry.Layers) {
-    const rows: string[] = []
-    for await (const { header } of readLayer([files.get(layerPath) ?? Buffer.alloc(0)])) {
-      const detail = header.type === 'file' ? String(header.size) : (header.linkname ?? '')
-      rows.push(`${header.name} ${header.type} ${header.mode.toString(8)} ${header.uid}:${header.gid} ${detail}`.trim())
-    }
-    layers.push(rows)
-  }
-  return { config: JSON.parse(String(files.get(entry.Config))) as SavedImage['config'], layers }
-}
+const saved = (ref: string) => savedImage(docker, ref, dir)
 
 describe.skipIf(!dockerHost)('Layerlab and BuildKit build the same image', () => {
   const steps: StepFinishedEvent[] = []
@@ -119,16 +84,16 @@ describe.skipIf(!dockerHost)('Layerlab and BuildKit build the same image', () =>
   })
 
   it('has the same added layers, entry by entry', async () => {
-    const ours = await savedImage('layerlab-test/app:ll')
-    const theirs = await savedImage('layerlab-test/app:bk')
+    const ours = await saved('layerlab-test/app:ll')
+    const theirs = await saved('layerlab-test/app:bk')
     expect(ours.layers.length).toBe(theirs.layers.length)
-    const base = (await savedImage('busybox:latest')).layers.length
+    const base = (await saved('busybox:latest')).layers.length
     expect(ours.layers.slice(base)).toEqual(theirs.layers.slice(base))
   })
 
   it('has the same config and history', async () => {
-    const ours = await savedImage('layerlab-test/app:ll')
-    const theirs = await savedImage('layerlab-test/app:bk')
+    const ours = await saved('layerlab-test/app:ll')
+    const theirs = await saved('layerlab-test/app:bk')
     for (const field of ['Env', 'Cmd', 'WorkingDir', 'User', 'Labels', 'ExposedPorts', 'Entrypoint']) {
       expect(ours.config.config[field], field).toEqual(theirs.config.config[field])
     }

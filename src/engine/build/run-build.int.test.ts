@@ -3,30 +3,23 @@
 // runtime mount points are set aside; and after one file changes, the same steps rebuild.
 import { spawnSync } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dockerCli } from '../../../scripts/docker-cli'
 import { serviceOrSkip } from '../../../scripts/require-service'
 import type { StepFinishedEvent } from '../../shared/build-events'
 import { saveDockerArchive } from '../image-io'
-import { readLayer, readTar } from '../layers'
 import { openStore, type Store } from '../store'
 import { EmbeddedBackend } from './embedded-backend'
+import { savedImage } from './saved-image.test-support'
 
 const dockerHost = serviceOrSkip('docker')
 const registry = serviceOrSkip('registry')
 
-function docker(...args: string[]): string {
-  const result = spawnSync('/usr/bin/docker', args, {
-    encoding: 'utf8',
-    env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_BUILDKIT: '1' },
-    maxBuffer: 1 << 28,
-  })
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`)
-  return `${result.stdout}${result.stderr}`
-}
+const docker = dockerCli(dockerHost)
 
 const dockerfile = (base: string) => `FROM ${base}
 WORKDIR /app
@@ -97,25 +90,7 @@ function withoutArtefacts(rows: string[]): string[] {
 }
 
 async function savedLayers(ref: string): Promise<string[][]> {
-  const archive = path.join(dir, `${ref.replace(/[/:]/g, '_')}.tar`)
-  docker('save', '-o', archive, ref)
-  const files = new Map<string, Buffer>()
-  for await (const { header, body } of readTar([await readFile(archive)])) {
-    const chunks: Buffer[] = []
-    for await (const c of body) chunks.push(c)
-    files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks))
-  }
-  const [manifest] = JSON.parse(String(files.get('manifest.json'))) as { Layers: string[] }[]
-  const layers: string[][] = []
-  for (const layer of manifest?.Layers ?? []) {
-    const rows: string[] = []
-    for await (const { header } of readLayer([files.get(layer) ?? Buffer.alloc(0)])) {
-      const detail = header.type === 'file' ? String(header.size) : (header.linkname ?? '')
-      rows.push(`${header.name} ${header.type} ${header.mode.toString(8)} ${header.uid}:${header.gid} ${detail}`.trim())
-    }
-    layers.push(withoutArtefacts(rows))
-  }
-  return layers
+  return (await savedImage(docker, ref, dir)).layers.map(withoutArtefacts)
 }
 
 describe.skipIf(!dockerHost || !registry)('RUN builds, FROM a registry image', () => {
