@@ -1,9 +1,10 @@
 import type { ApiHandlers, EngineEvent } from '../shared/contract'
 import type { DockerStatus } from '../shared/engine-info'
 import { createBuildRunner } from './api-builds'
+import { createLayerApi } from './api-layers'
 import { openProject } from './api-project'
 import type { Backend } from './build/backend'
-import { probeDockerDaemon } from './docker/daemon-status'
+import { discoverDaemon } from './docker/discovery'
 import { DockerStatusWatcher } from './docker/status-watcher'
 import { runSupport } from './platform'
 import { openStore, resolveStoreDir, type Store } from './store'
@@ -35,7 +36,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
   const emit = (event: EngineEvent): void => {
     for (const listener of listeners) listener(event)
   }
-  const probe = (): Promise<DockerStatus> => probeDockerDaemon(env)
+  const probe = async (): Promise<DockerStatus> => (await discoverDaemon(env)).status
   const watcher = new DockerStatusWatcher({
     probe,
     onChange: (payload) => emit({ event: 'dockerStatus', payload }),
@@ -69,6 +70,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     },
     openProject,
     ...builds.handlers,
+    ...createLayerApi({ store: getStore }).handlers,
   }
 
   return {

@@ -49,3 +49,13 @@ export {
   type PushResult,
 } from './registry'
 export { daemonHasImage, importFromDaemon } from './docker/daemon-images'
+export { discoverDaemon } from './docker/discovery'
+export {
+  daemonImageHistory,
+  listDaemonImages,
+  openDaemonImage,
+  type DaemonHistoryRow,
+  type DaemonImageLayer,
+  type DaemonImageSummary,
+  type DaemonImageView,
+} from './docker/daemon-image-view'

@@ -8,6 +8,12 @@ export interface EngineInfo {
   docker: DockerStatus
 }
 
+/** Where a daemon was looked for and why it did not answer there. */
+export interface DaemonAttempt {
+  host: string
+  reason: string
+}
+
 export type DockerStatus =
-  | { available: true; host: string; version: string; apiVersion: string; os: string; arch: string }
-  | { available: false; host: string; reason: string }
+  | { available: true; host: string; version: string; apiVersion: string; os: string; arch: string; tried?: DaemonAttempt[] }
+  | { available: false; host: string; reason: string; tried?: DaemonAttempt[] }

@@ -51,6 +51,15 @@ export function EngineInfoPanel({ info }: { info: EngineInfo }) {
             <>
               <Badge good={false}>not answering</Badge>
               <span className="text-zinc-500">{docker.reason}</span>
+              {docker.tried && docker.tried.length > 1 ? (
+                <ul className="mt-1 text-xs text-zinc-500" data-testid="docker-tried">
+                  {docker.tried.map((attempt) => (
+                    <li key={attempt.host}>
+                      {attempt.host}: {attempt.reason}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
             </>
           )}
         </Row>
