@@ -1,7 +1,7 @@
 import { loadImages, type LoadResult } from '../image-io'
 import type { Store } from '../store'
-import { dockerConnectionFromEnv } from './connection'
 import { dockerClient } from './daemon-status'
+import { discoverDaemon } from './discovery'
 
 /**
  * Whether the local Docker daemon has the image. A daemon that is absent or does not answer
@@ -9,7 +9,9 @@ import { dockerClient } from './daemon-status'
  */
 export async function daemonHasImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   try {
-    const docker = await dockerClient(dockerConnectionFromEnv(env), 3000)
+    const { connection } = await discoverDaemon(env)
+    if (!connection) return false
+    const docker = await dockerClient(connection, 3000)
     await docker.getImage(ref).inspect()
     return true
   } catch {
@@ -22,7 +24,9 @@ export async function daemonHasImage(ref: string, env: NodeJS.ProcessEnv = proce
  * loader, which verifies every digest; the archive never lands on disk or in memory whole.
  */
 export async function importFromDaemon(store: Store, ref: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
-  const docker = await dockerClient(dockerConnectionFromEnv(env))
+  const { connection, status } = await discoverDaemon(env)
+  if (!connection) throw new Error(`no Docker daemon answers: ${status.available ? '' : status.reason}`)
+  const docker = await dockerClient(connection)
   const archive = (await docker.getImage(ref).get()) as unknown as AsyncIterable<Uint8Array>
   return loadImages(store, archive, { label: `docker image ${ref}` })
 }
