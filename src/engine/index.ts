@@ -59,3 +59,4 @@ export {
   type DaemonImageSummary,
   type DaemonImageView,
 } from './docker/daemon-image-view'
+export { DockerBackend, type DockerBackendOptions } from './docker/docker-backend'

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { EmbeddedBackend, familiarReference, parseImageReference } from '../../engine'
+import { DockerBackend, EmbeddedBackend, familiarReference, parseImageReference } from '../../engine'
 import type { BuildEvent, StepFinishedEvent } from '../../shared/build-events'
 import { plainProgress } from '../progress-plain'
 import { openStoreOption, storeOptionHelp } from '../store-option'
@@ -8,8 +8,9 @@ import { CliError, UsageError } from '../usage-error'
 
 export const buildUsage = `Usage: layerlab build [options] CONTEXT
 
-Builds the Dockerfile in CONTEXT with Layerlab's engine and stores the image. Every step that
-misses the cache says why.
+Builds the Dockerfile in CONTEXT with Layerlab's engine and stores the image, or hands the build
+to the local Docker daemon (--backend docker; the image then lives in the daemon). Either way,
+every step that misses the cache says why.
 
 Options:
   -f, --file FILE            the Dockerfile (default: CONTEXT/Dockerfile)
@@ -18,6 +19,9 @@ Options:
       --target STAGE         build this stage and what it needs
       --no-cache             build every step
       --progress MODE        auto, plain or json (one event per line); default auto
+      --backend NAME         embedded (default) or docker (the local Docker daemon)
+      --builder NAME         with --backend docker: buildkit (default) or legacy
+      --network MODE         with --backend docker: network for RUN steps (e.g. none)
 ${storeOptionHelp}
   -h, --help                 show this help`
 
@@ -31,6 +35,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
       target: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       progress: { type: 'string', default: 'auto' },
+      backend: { type: 'string', default: 'embedded' },
+      builder: { type: 'string', default: 'buildkit' },
+      network: { type: 'string' },
       store: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -48,8 +55,14 @@ export async function buildCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--progress must be auto, plain or json, not "${values.progress}"`)
   }
 
+  if (!['embedded', 'docker'].includes(values.backend)) throw new UsageError(`--backend must be embedded or docker, not "${values.backend}"`)
+  if (!['buildkit', 'legacy'].includes(values.builder)) throw new UsageError(`--builder must be buildkit or legacy, not "${values.builder}"`)
+
   const store = await openStoreOption(values.store)
-  const backend = new EmbeddedBackend({ store })
+  const backend =
+    values.backend === 'docker'
+      ? new DockerBackend({ store, builder: values.builder as 'buildkit' | 'legacy', ...(values.network ? { network: values.network } : {}) })
+      : new EmbeddedBackend({ store })
   const controller = new AbortController()
   const cancel = (): void => controller.abort(new Error('cancelled'))
   process.once('SIGINT', cancel)
