@@ -18,6 +18,7 @@ import { Frame } from './components/frame'
 import { ProjectBar } from './components/project-bar'
 import { StepTimeline } from './components/step-timeline'
 import { Welcome } from './components/welcome'
+import { LayersPanel } from './layers/layers-panel'
 
 /** Sidebar and main area: the same grid with or without a project, so nothing jumps. */
 function Columns({ side, children }: { side: ReactNode; children: ReactNode }) {
@@ -96,6 +97,7 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
   const [startError, setStartError] = useState<string>()
   // A build picked from history, until the next build of this project starts.
   const [picked, setPicked] = useState<{ id: string; liveId: string | undefined }>()
+  const [tab, setTab] = useState<'timeline' | 'layers'>('timeline')
   const history = useBuildHistory(client, info.dir)
   const running = live?.status === 'running'
 
@@ -172,8 +174,15 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
         <p className="h-24 text-sm text-zinc-500">Reading the build record…</p>
       )}
       {recordId && record.status === 'error' && <ErrorState title="Could not open that build" message={record.message} />}
+      {shown && (
+        <ViewTabs tab={tab} onTab={setTab} layersReady={shown.status === 'succeeded' && shown.image !== undefined} />
+      )}
       {shown ? (
-        <StepTimeline view={shown} />
+        tab === 'layers' && shown.status === 'succeeded' && shown.image ? (
+          <LayersPanel key={shown.buildId} client={client} buildId={shown.buildId} />
+        ) : (
+          <StepTimeline view={shown} />
+        )
       ) : (
         !recordId &&
         history.state.status !== 'loading' && (
@@ -189,5 +198,34 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
         )
       )}
     </Columns>
+  )
+}
+
+/** Timeline or Layers for the build shown; Layers once the build has made its image. */
+function ViewTabs({ tab, onTab, layersReady }: { tab: 'timeline' | 'layers'; onTab: (tab: 'timeline' | 'layers') => void; layersReady: boolean }) {
+  const item = (id: 'timeline' | 'layers', label: string, enabled: boolean) => {
+    const active = id === (tab === 'layers' && layersReady ? 'layers' : 'timeline')
+    return (
+      <button
+        type="button"
+        role="tab"
+        aria-selected={active}
+        disabled={!enabled}
+        data-testid={`tab-${id}`}
+        title={enabled ? undefined : 'Layers show once the build has succeeded'}
+        className={`-mb-px h-8 border-b-2 px-3 text-sm font-medium disabled:cursor-not-allowed disabled:text-zinc-300 dark:disabled:text-zinc-600 ${
+          active ? 'border-sky-600 text-zinc-900 dark:text-zinc-100' : 'border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200'
+        }`}
+        onClick={() => onTab(id)}
+      >
+        {label}
+      </button>
+    )
+  }
+  return (
+    <div role="tablist" className="mb-3 flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+      {item('timeline', 'Timeline', true)}
+      {item('layers', 'Layers', layersReady)}
+    </div>
   )
 }

@@ -1,6 +1,14 @@
 import type { BuildEvent } from './build-events'
 import type { DockerStatus, EngineInfo } from './engine-info'
 import {
+  isImageLayersArgs,
+  isLayerFileTreeArgs,
+  type ImageLayersArgs,
+  type ImageLayersView,
+  type LayerFileTree,
+  type LayerFileTreeArgs,
+} from './layers-api'
+import {
   isCancelBuildArgs,
   isListBuildsArgs,
   isOpenProjectArgs,
@@ -61,6 +69,14 @@ export const contract = {
     listBuilds: request<{ dir: string; limit?: number }, BuildSummary[]>(isListBuildsArgs),
     /** One build's record with its plan and every step's outcome. */
     readBuild: request<{ id: string }, BuildRecordView>(isReadBuildArgs),
+    /**
+     * A build's image (or a stored image's) layers, bottom-up: sizes, the instruction and line
+     * that made each, and whether it came from the cache. Fails with `not-found` when the build
+     * made no image or the image is no longer in the store.
+     */
+    imageLayers: request<ImageLayersArgs, ImageLayersView>(isImageLayersArgs),
+    /** One layer's changed paths (added / modified / removed against the layers below it). */
+    layerFileTree: request<LayerFileTreeArgs, LayerFileTree>(isLayerFileTreeArgs),
   },
   events: {
     /** Sent when the Docker daemon starts or stops answering, or changes version. */

@@ -1,0 +1,109 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { BuildEvent, BuildFinishedEvent, StepFinishedEvent } from '../shared/build-events'
+import { dispatch } from '../shared/rpc'
+import { createEngineApi, type EngineApi } from './api'
+import { matchSteps } from './api-layers'
+
+let root: string
+let project: string
+let api: EngineApi
+let events: BuildEvent[]
+let unsubscribe: () => void
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'layerlab-api-layers-'))
+  project = path.join(root, 'project')
+  await mkdir(path.join(project, 'web', 'css'), { recursive: true })
+  await writeFile(path.join(project, 'Dockerfile'), 'FROM scratch\nCOPY big.bin /data/big.bin\nCOPY web /srv/web\nCOPY index.html /srv/web/index.html\n')
+  await writeFile(path.join(project, 'big.bin'), Buffer.alloc(50_000, 7))
+  await writeFile(path.join(project, 'web', 'index.html'), '<p>one</p>\n')
+  await writeFile(path.join(project, 'web', 'css', 'site.css'), 'p{}\n')
+  await writeFile(path.join(project, 'index.html'), '<p>two, longer</p>\n')
+  api = createEngineApi({ storeDir: path.join(root, 'store'), env: { DOCKER_HOST: `unix://${path.join(root, 'none.sock')}` }, dockerPollMs: 3_600_000 })
+  events = []
+  unsubscribe = api.subscribe((e) => {
+    if (e.event === 'buildEvent') events.push(e.payload)
+  })
+})
+
+afterEach(async () => {
+  unsubscribe()
+  api.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+async function built(): Promise<string> {
+  const { buildId } = await api.handlers.startBuild({ dir: project })
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const done = events.find((e): e is BuildFinishedEvent => e.type === 'build-finished' && e.buildId === buildId)
+    if (done) {
+      expect(done.status).toBe('succeeded')
+      return buildId
+    }
+    if (Date.now() > deadline) throw new Error('build did not finish')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('imageLayers and layerFileTree', () => {
+  it('lists a build’s layers with their steps and diffs each layer', async () => {
+    const buildId = await built()
+    const view = await api.handlers.imageLayers({ buildId })
+    expect(view.layers.map((l) => [l.index, l.origin, l.step?.line])).toEqual([
+      [0, 'built', 2],
+      [1, 'built', 3],
+      [2, 'built', 4],
+    ])
+    expect(view.layers[0]?.size).toBeGreaterThan(50_000)
+    expect(view.totalSize).toBe(view.layers.reduce((s, l) => s + l.size, 0))
+    expect(view.layers[2]?.createdBy).toContain('index.html')
+
+    // The same image by digest: no steps, sizes measured from the blobs.
+    const byImage = await api.handlers.imageLayers({ image: view.image })
+    expect(byImage.layers.map((l) => [l.origin, l.size])).toEqual(view.layers.map((l) => ['base', l.size]))
+
+    const first = await api.handlers.layerFileTree({ buildId, layer: 0 })
+    expect(first.entries.find((e) => e.path === 'data/big.bin')).toMatchObject({ change: 'added', type: 'file', size: 50_000 })
+    const second = await api.handlers.layerFileTree({ buildId, layer: 1 })
+    expect(second.entries.map((e) => [e.path, e.change])).toContainEqual(['srv/web/css/site.css', 'added'])
+    const third = await api.handlers.layerFileTree({ image: view.image, layer: 2 })
+    expect(third.entries.find((e) => e.path === 'srv/web/index.html')).toMatchObject({ change: 'modified', size: 19 })
+
+    // A second build from the cache: the layers say so.
+    const again = await built()
+    const cached = await api.handlers.imageLayers({ buildId: again })
+    expect(cached.layers.map((l) => l.origin)).toEqual(['cached', 'cached', 'cached'])
+  })
+
+  it('answers in the user’s terms', async () => {
+    await expect(api.handlers.imageLayers({ buildId: 'nope' })).rejects.toMatchObject({ code: 'not-found' })
+    await expect(api.handlers.imageLayers({ image: 'missing:1' })).rejects.toMatchObject({ code: 'not-found' })
+    const buildId = await built()
+    await expect(api.handlers.layerFileTree({ buildId, layer: 9 })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringContaining('3 layers') })
+    const bad = await dispatch(api.handlers, 'layerFileTree', { buildId, image: 'x', layer: 0 })
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+  })
+})
+
+describe('matchSteps', () => {
+  const step = (stage: number, index: number, diffId: string): StepFinishedEvent => ({
+    type: 'step-finished',
+    buildId: 'b',
+    stepId: `${stage}.${index}`,
+    stage: { index: stage },
+    index,
+    instruction: `COPY ${diffId}`,
+    location: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: 1 } },
+    status: 'built',
+    durationMs: 1,
+    layer: { diffId, digest: diffId, size: 1 },
+  })
+  it('matches the final stage’s steps from the top and leaves base layers alone', () => {
+    const out = matchSteps(['base1', 'base2', 'x', 'y'], [step(0, 1, 'z'), step(1, 1, 'x'), step(1, 2, 'y')])
+    expect(out.map((s) => s?.stepId)).toEqual([undefined, undefined, '1.1', '1.2'])
+  })
+})

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import type { LayerFileEntry } from '../../shared/layers-api'
+import { allDirectories, buildTree, flattenTree, initialExpanded, matchingNodes, modeString } from './file-tree'
+import { windowRange } from './windowing'
+
+const file = (path: string, size: number, change: LayerFileEntry['change'] = 'added'): LayerFileEntry => ({ path, change, type: 'file', mode: 0o644, uid: 0, gid: 0, size })
+const dir = (path: string, change: LayerFileEntry['change'] = 'added'): LayerFileEntry => ({ path, change, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 })
+
+const sample: LayerFileEntry[] = [
+  dir('srv'),
+  dir('srv/web'),
+  file('srv/web/index.html', 100),
+  dir('srv/web/css'),
+  file('srv/web/css/site.css', 30),
+  file('etc/passwd', 500, 'modified'), // its parent is not in the layer: shown as unchanged
+  file('tmp/old.log', 70, 'removed'),
+]
+
+describe('the layer file tree', () => {
+  it('rolls sizes and counts up per directory', () => {
+    const root = buildTree(sample)
+    expect(root).toMatchObject({ size: 630, removedSize: 70, added: 5, modified: 1, removed: 1 })
+    const srv = root.children?.find((c) => c.name === 'srv')
+    expect(srv).toMatchObject({ size: 130, added: 5, change: 'added' })
+    expect(root.children?.find((c) => c.name === 'etc')).toMatchObject({ change: 'unchanged', size: 500, modified: 1 })
+  })
+
+  it('flattens open directories, sorted by name or by size', () => {
+    const root = buildTree(sample)
+    const all = allDirectories(root)
+    expect(flattenTree(root, { expanded: all, sort: 'name' }).map((r) => `${'  '.repeat(r.depth)}${r.node.name}`)).toEqual([
+      'etc',
+      '  passwd',
+      'srv',
+      '  web',
+      '    css',
+      '      site.css',
+      '    index.html',
+      'tmp',
+      '  old.log',
+    ])
+    expect(flattenTree(root, { expanded: new Set(), sort: 'size' }).map((r) => r.node.name)).toEqual(['etc', 'srv', 'tmp'])
+    expect(flattenTree(root, { expanded: new Set(['srv', 'srv/web']), sort: 'size' }).map((r) => r.node.name)).toEqual([
+      'etc',
+      'srv',
+      'web',
+      'index.html',
+      'css',
+      'tmp',
+    ])
+  })
+
+  it('filters by name and opens the directories above a match', () => {
+    const root = buildTree(sample)
+    const rows = flattenTree(root, { expanded: new Set(), sort: 'name', matches: matchingNodes(root, 'SITE') })
+    expect(rows.map((r) => r.node.path)).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
+    // A directory that matches shows its own contents when opened.
+    const web = flattenTree(root, { expanded: new Set(['srv/web/css']), sort: 'name', matches: matchingNodes(root, 'css') })
+    expect(web.map((r) => r.node.path)).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
+    expect(matchingNodes(root, '  ')).toBeUndefined()
+    expect(flattenTree(root, { expanded: new Set(), sort: 'name', matches: matchingNodes(root, 'nothing') })).toEqual([])
+  })
+
+  it('handles 100,000 entries quickly and renders only a window of them', () => {
+    const entries: LayerFileEntry[] = []
+    for (let d = 0; d < 100; d++) {
+      entries.push(dir(`usr/d${d}`))
+      for (let f = 0; f < 1000; f++) entries.push(file(`usr/d${d}/f${f}.txt`, f + d))
+    }
+    expect(entries.length).toBe(100_100)
+    const started = performance.now()
+    const root = buildTree(entries)
+    const rows = flattenTree(root, { expanded: allDirectories(root), sort: 'size' })
+    const filtered = flattenTree(root, { expanded: new Set(), sort: 'name', matches: matchingNodes(root, 'f999.') })
+    const elapsed = performance.now() - started
+    expect(rows.length).toBe(100_101) // usr, its 100 directories and their files
+    expect(filtered.length).toBe(1 + 100 + 100)
+    expect(root.added).toBe(100_100)
+    expect(elapsed).toBeLessThan(3000)
+    expect(initialExpanded(root, entries.length)).toEqual(new Set(['usr']))
+
+    const rowHeight = 24
+    const viewport = 420
+    for (const scrollTop of [0, 1234, 50_000 * rowHeight, rows.length * rowHeight]) {
+      const { start, end } = windowRange(scrollTop, viewport, rowHeight, rows.length, 8)
+      expect(end - start).toBeLessThanOrEqual(Math.ceil(viewport / rowHeight) + 1 + 16)
+      expect(end).toBeLessThanOrEqual(rows.length)
+      expect(start).toBeGreaterThanOrEqual(0)
+    }
+    expect(windowRange(rows.length * rowHeight * 2, viewport, rowHeight, rows.length, 8).end).toBe(rows.length)
+    expect(windowRange(0, viewport, rowHeight, 0)).toEqual({ start: 0, end: 0 })
+  })
+
+  it('formats modes like ls', () => {
+    expect(modeString('dir', 0o755)).toBe('drwxr-xr-x')
+    expect(modeString('file', 0o644)).toBe('-rw-r--r--')
+  })
+})
