@@ -88,7 +88,7 @@ export interface LayerRef {
   diffId: string
   /** sha256 of the blob as stored (compressed). */
   digest: string
-  /** Uncompressed size in bytes: what `docker history` shows. */
+  /** Size of the uncompressed layer tar in bytes (headers included; `docker history` shows file bytes). */
   size: number
 }
 
