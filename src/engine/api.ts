@@ -1,11 +1,13 @@
 import type { ApiHandlers, EngineEvent } from '../shared/contract'
 import type { DockerStatus } from '../shared/engine-info'
 import { createBuildRunner } from './api-builds'
+import { createEditorApi } from './api-editor'
 import { createLayerApi } from './api-layers'
 import { openProject } from './api-project'
 import type { Backend } from './build/backend'
 import { discoverDaemon } from './docker/discovery'
 import { DockerStatusWatcher } from './docker/status-watcher'
+import { executorFor } from './exec'
 import { runSupport } from './platform'
 import { openStore, resolveStoreDir, type Store } from './store'
 
@@ -56,6 +58,14 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     ...(options.backend ? { backend: options.backend } : {}),
   })
 
+  const runUnavailable = async (): Promise<string | undefined> => {
+    try {
+      return executorFor(await getStore()).unavailableReason()
+    } catch (error) {
+      return `the store cannot be opened: ${(error as Error).message}`
+    }
+  }
+
   const handlers: ApiHandlers = {
     async engineInfo() {
       const docker = await probe()
@@ -64,13 +74,14 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
         version: __LAYERLAB_VERSION__,
         platform: process.platform,
         arch: process.arch,
-        run: runSupport(),
+        run: runSupport(process.platform, await runUnavailable()),
         docker,
       }
     },
     openProject,
     ...builds.handlers,
     ...createLayerApi({ store: getStore }).handlers,
+    ...createEditorApi().handlers,
   }
 
   return {

@@ -1,12 +1,14 @@
 import type { EngineInfo } from '../shared/engine-info'
 
 /**
- * RUN steps need Linux namespaces and overlayfs; elsewhere the Docker backend builds them.
- * This answers for the OS, so the UI can say it before anyone presses Build.
+ * RUN steps need Linux namespaces and overlayfs; elsewhere the Docker backend builds them. The
+ * UI shows this before anyone presses Build; `unavailable` is the executor's own finding.
  */
-export function runSupport(platform: NodeJS.Platform = process.platform): EngineInfo['run'] {
+export function runSupport(platform: NodeJS.Platform = process.platform, unavailable?: string): EngineInfo['run'] {
   if (platform === 'linux') {
-    return { supported: true, detail: 'RUN steps run in a Linux sandbox (namespaces and overlayfs)' }
+    // The executor's own check (tools present, an overlay mounts) decides, not the OS alone.
+    if (unavailable) return { supported: false, detail: unavailable }
+    return { supported: true, detail: 'RUN steps run in a Linux sandbox (bubblewrap, namespaces and overlayfs)' }
   }
   return {
     supported: false,

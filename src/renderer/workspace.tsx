@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react'
+import { lazy, Suspense, useState, type ReactNode } from 'react'
 import type { ApiClient } from '../shared/contract'
 import type { ProjectInfo } from '../shared/project-api'
 import { useEngineInfo, type EngineInfoState } from './api/use-engine-info'
@@ -19,6 +19,9 @@ import { ProjectBar } from './components/project-bar'
 import { StepTimeline } from './components/step-timeline'
 import { Welcome } from './components/welcome'
 import { LayersPanel } from './layers/layers-panel'
+
+// The editor and its language service are most of the renderer's weight: load them on first use.
+const DockerfileEditor = lazy(async () => ({ default: (await import('./editor/dockerfile-editor')).DockerfileEditor }))
 
 /** Sidebar and main area: the same grid with or without a project, so nothing jumps. */
 function Columns({ side, children }: { side: ReactNode; children: ReactNode }) {
@@ -98,6 +101,8 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
   // A build picked from history, until the next build of this project starts.
   const [picked, setPicked] = useState<{ id: string; liveId: string | undefined }>()
   const [tab, setTab] = useState<'timeline' | 'layers'>('timeline')
+  // The step selected in the editor's gutter or the timeline, by its Dockerfile line.
+  const [selectedLine, setSelectedLine] = useState<number>()
   const history = useBuildHistory(client, info.dir)
   const running = live?.status === 'running'
 
@@ -156,6 +161,19 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
   return (
     <Columns side={side}>
       {banner}
+      <div className="mb-6 h-80" data-testid="editor-panel">
+        <Suspense fallback={<p className="p-4 text-sm text-zinc-500">Loading the editor…</p>}>
+          <DockerfileEditor
+            key={info.dockerfile}
+            client={client}
+            dir={info.dir}
+            dockerfile={info.dockerfile}
+            build={shown}
+            selectedLine={selectedLine}
+            onSelectLine={setSelectedLine}
+          />
+        </Suspense>
+      </div>
       <div className="mb-4 flex h-6 items-center gap-3 text-sm" data-testid="timeline-heading">
         <span className="font-semibold">{recordId ? (pickedId ? 'Earlier build' : 'Last build') : 'Build'}</span>
         {shown && (
@@ -181,7 +199,9 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
         tab === 'layers' && shown.status === 'succeeded' && shown.image ? (
           <LayersPanel key={shown.buildId} client={client} buildId={shown.buildId} />
         ) : (
-          <StepTimeline view={shown} />
+          <div onClick={(e) => setSelectedLine(clickedStepLine(e.target) ?? selectedLine)}>
+            <StepTimeline view={shown} />
+          </div>
         )
       ) : (
         !recordId &&
@@ -199,6 +219,13 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
       )}
     </Columns>
   )
+}
+
+/** The Dockerfile line of the timeline row a click landed in. */
+function clickedStepLine(target: EventTarget): number | undefined {
+  if (!(target instanceof Element)) return undefined
+  const line = Number(target.closest('[data-testid="step-row"]')?.querySelector('[data-testid="step-line"]')?.textContent)
+  return Number.isInteger(line) && line > 0 ? line : undefined
 }
 
 /** Timeline or Layers for the build shown; Layers once the build has made its image. */

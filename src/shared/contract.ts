@@ -1,4 +1,12 @@
 import type { BuildEvent } from './build-events'
+import {
+  isCheckDockerfileArgs,
+  isDockerfileRef,
+  isSaveDockerfileArgs,
+  type DockerfileRef,
+  type EditorDiagnostic,
+  type SaveDockerfileArgs,
+} from './editor-api'
 import type { DockerStatus, EngineInfo } from './engine-info'
 import {
   isImageLayersArgs,
@@ -77,6 +85,15 @@ export const contract = {
     imageLayers: request<ImageLayersArgs, ImageLayersView>(isImageLayersArgs),
     /** One layer's changed paths (added / modified / removed against the layers below it). */
     layerFileTree: request<LayerFileTreeArgs, LayerFileTree>(isLayerFileTreeArgs),
+    /** The text of a Dockerfile inside the project (at most 1 MB). */
+    readDockerfile: request<DockerfileRef, { text: string }>(isDockerfileRef),
+    /**
+     * Writes a Dockerfile inside the project atomically (a temporary file in the same folder,
+     * then a rename); refuses paths that resolve outside the project.
+     */
+    saveDockerfile: request<SaveDockerfileArgs, { saved: true }>(isSaveDockerfileArgs),
+    /** The engine's parse errors, parse warnings and lint warnings for a text, at their ranges. */
+    checkDockerfile: request<{ text: string }, { diagnostics: EditorDiagnostic[] }>(isCheckDockerfileArgs),
   },
   events: {
     /** Sent when the Docker daemon starts or stops answering, or changes version. */
