@@ -110,7 +110,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
     expanded = expandStages(staged, expandOptions)
   }
 
-  const runUnavailable = options.executor.unavailableReason()
+  // Asked only when there is a RUN: the check spawns tools, which a COPY-only build need not pay.
+  const hasRun = expanded.stages.some(({ steps }) => steps.some((s) => s.expanded.kind === 'run'))
+  const runUnavailable = hasRun ? options.executor.unavailableReason() : undefined
   const stages: PlannedStage[] = expanded.stages.map(({ stage, steps }) => {
     const ref = stageRef(stage)
     const planned: PlannedStep[] = [
