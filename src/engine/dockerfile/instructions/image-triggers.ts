@@ -32,11 +32,28 @@ export function inTrigger(err: InstructionError, trigger: string): InstructionEr
 
 /** One trigger text → one command placed at the FROM of `stage`. Throws InstructionError. */
 export function parseImageTrigger(trigger: string, stage: Stage): Command {
+  return parseTriggerAt(trigger, stage, {
+    describe: (detail) => triggerDetail(trigger, detail),
+    fromDetail: '*instructions.Stage is not a command type',
+  })
+}
+
+/**
+ * A trigger fires as its own one-line Dockerfile, re-parsed from its text, and BuildKit moves it
+ * to the FROM of the stage it fires in: errors are located there, and so is the command. Used
+ * for image triggers (above) and in-file ones (target.ts).
+ */
+export function parseTriggerAt(
+  text: string,
+  stage: Stage,
+  options: { describe?: (detail: string) => string; fromDetail: string },
+): Command {
   const from = stage.from
-  const fail = (detail: string) => new InstructionError(triggerDetail(trigger, detail), from.range, { phase: 'build' })
+  const describe = options.describe ?? ((detail: string) => detail)
+  const fail = (detail: string) => new InstructionError(describe(detail), from.range, { phase: 'build' })
   let nodes
   try {
-    nodes = parseDockerfile(trigger).ast.children
+    nodes = parseDockerfile(text).ast.children
   } catch (err) {
     if (err instanceof DockerfileParseError) throw fail(err.detail)
     throw err
@@ -52,7 +69,7 @@ export function parseImageTrigger(trigger: string, stage: Stage): Command {
     throw err
   }
   // instructions.ParseCommand: a FROM parses, but to a stage, not a command.
-  if (command.kind === 'from') throw fail('*instructions.Stage is not a command type')
+  if (command.kind === 'from') throw fail(options.fromDetail)
   const at = { range: from.range, line: from.line }
   if (command.kind === 'run') return { ...command, ...at, mounts: command.mounts.map((m) => ({ ...m, range: at.range })) }
   return { ...command, ...at }

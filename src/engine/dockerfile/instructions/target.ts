@@ -1,14 +1,12 @@
 // `--target` and the stages a build needs (dockerfile2llb convert.go: target lookup,
 // allReachableStages, initOnBuildTriggers, and the "defined before" checks of dispatch).
 
-import { DockerfileParseError } from '../errors'
 import { goQuote, goToLower } from '../go-strings'
-import { parseDockerfile } from '../parser'
 import { withSuggestion } from './closest'
 import { InstructionError } from './errors'
 import { StateTable, commandDependencies } from './graph'
 import type { StageDependency } from './graph'
-import { parseInstruction } from './parse'
+import { parseTriggerAt } from './image-triggers'
 import type { Stage } from './stages'
 import type { Command, OnbuildInstruction } from './types'
 
@@ -41,34 +39,9 @@ function findTarget(stages: readonly Stage[], target: string | undefined): Stage
   throw new InstructionError(message, range, { phase: 'build' })
 }
 
-/** A trigger fires as its own one-line Dockerfile, re-parsed from the stored text. */
 function parseTrigger(onbuild: OnbuildInstruction, child: Stage): Command {
-  // Errors are reported at the FROM of the stage the trigger fires in.
-  const fail = (detail: string) => new InstructionError(detail, child.from.range, { phase: 'build' })
-  let nodes
-  try {
-    nodes = parseDockerfile(onbuild.expression).ast.children
-  } catch (err) {
-    if (err instanceof DockerfileParseError) throw fail(err.detail)
-    throw err
-  }
-  const [node] = nodes
-  if (nodes.length !== 1 || node === undefined) throw fail('onbuild trigger should be a single expression')
-  let command
-  try {
-    command = parseInstruction(node)
-  } catch (err) {
-    if (err instanceof DockerfileParseError) throw fail(err.detail)
-    throw err
-  }
-  // ParseCommand: FROM is a stage, not a command (ONBUILD refuses it anyway).
-  if (command.kind === 'from') throw fail('onbuild trigger should be a single expression')
-  // BuildKit moves the trigger to the FROM of the stage it fires in.
-  const at = { range: child.from.range, line: child.from.line }
-  if (command.kind === 'run') {
-    return { ...command, ...at, mounts: command.mounts.map((m) => ({ ...m, range: at.range })) }
-  }
-  return { ...command, ...at }
+  // ONBUILD FROM is refused when the ONBUILD itself is parsed; this is the generic refusal.
+  return parseTriggerAt(onbuild.expression, child, { fromDetail: 'onbuild trigger should be a single expression' })
 }
 
 /**
