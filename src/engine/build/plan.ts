@@ -8,6 +8,7 @@ import {
   resolveTarget,
   type Command,
   type ExpandedBuild,
+  type ExpandedStage,
   type Platform,
   type SourceRange,
   type Stage,
@@ -113,38 +114,16 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   // Asked only when there is a RUN: the check spawns tools, which a COPY-only build need not pay.
   const hasRun = expanded.stages.some(({ steps }) => steps.some((s) => s.expanded.kind === 'run'))
   const runUnavailable = hasRun ? options.executor.unavailableReason() : undefined
-  const stages: PlannedStage[] = expanded.stages.map(({ stage, steps }) => {
-    const ref = stageRef(stage)
-    const planned: PlannedStep[] = [
-      {
-        id: stepId(stage.index, 0),
-        stage: ref,
-        index: 0,
-        kind: 'from',
-        instruction: stage.from.original,
-        location: stage.from.range,
-      },
-    ]
-    // One planned step per expanded step, in order, after FROM: stage-runner pairs
-    // expanded.steps[i] with planned.steps[i + 1]. ONBUILD triggers are steps like any other.
-    steps.forEach(({ expanded: instruction, onbuild }, i) => {
-      if (instruction.kind === 'run' && runUnavailable) {
+  if (runUnavailable) {
+    for (const { steps } of expanded.stages) {
+      for (const { expanded: instruction, onbuild } of steps) {
+        if (instruction.kind !== 'run') continue
         const detail = onbuild ? `${runUnavailable} (ONBUILD trigger ${goQuote(instruction.original)})` : runUnavailable
         throw new InstructionError(detail, instruction.range, { phase: 'build' })
       }
-      planned.push({
-        id: stepId(stage.index, i + 1),
-        stage: ref,
-        index: i + 1,
-        kind: stepKind(instruction.kind),
-        // BuildKit's progress says `[2/3] ONBUILD COPY a b` for a trigger. Its location is the
-        // FROM of the stage (where it fires; the text is in the base's Dockerfile or config).
-        instruction: onbuild ? `ONBUILD ${instruction.original}` : instruction.original,
-        location: instruction.range,
-      })
-    })
-    return { stage: ref, base: stage.base.expanded, steps: planned }
-  })
+    }
+  }
+  const stages = expanded.stages.map(plannedStage)
 
   const warnings = staged.warnings.map((w) => ({ message: w.message, line: w.range.start.line }))
   return { expanded, images, stages, warnings }
@@ -171,4 +150,28 @@ async function findImage(store: Store, ref: string, range: SourceRange, pull?: P
     }
     throw error
   }
+}
+
+/**
+ * The steps of one stage as the events name them: FROM, then one per expanded step in order
+ * (stage-runner pairs expanded.steps[i] with steps[i + 1]). Shared by both backends.
+ */
+export function plannedStage({ stage, steps }: ExpandedStage): PlannedStage {
+  const ref = stageRef(stage)
+  const planned: PlannedStep[] = [
+    { id: stepId(stage.index, 0), stage: ref, index: 0, kind: 'from', instruction: stage.from.original, location: stage.from.range },
+  ]
+  steps.forEach(({ expanded: instruction, onbuild }, i) => {
+    planned.push({
+      id: stepId(stage.index, i + 1),
+      stage: ref,
+      index: i + 1,
+      kind: stepKind(instruction.kind),
+      // BuildKit's progress says `[2/3] ONBUILD COPY a b` for a trigger. Its location is the
+      // FROM of the stage (where it fires; the text is in the base's Dockerfile or config).
+      instruction: onbuild ? `ONBUILD ${instruction.original}` : instruction.original,
+      location: instruction.range,
+    })
+  })
+  return { stage: ref, base: stage.base.expanded, steps: planned }
 }

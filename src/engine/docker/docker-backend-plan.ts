@@ -12,7 +12,7 @@ import {
   type ExpandedStage,
   type StagesResult,
 } from '../dockerfile'
-import { hostPlatform, stepId, stepKind, type PlannedStage } from '../build/plan'
+import { hostPlatform, plannedStage, type PlannedStage } from '../build/plan'
 import type { DaemonImageInfo } from './docker-backend-inputs'
 import { parseVertexName } from './buildkit-trace'
 
@@ -57,27 +57,9 @@ export function planDockerBuild(
     const target = resolveTarget(staged.stages, options.target).target
     expanded = { ...expanded, stages: expanded.stages.filter((s) => s.stage.index <= target.index) }
   }
-  const stages = expanded.stages.map((e) => plannedStage(e))
+  const stages = expanded.stages.map(plannedStage)
   const warnings = staged.warnings.map((w) => ({ message: w.message, line: w.range.start.line }))
   return { staged, expanded, stages, warnings }
-}
-
-function plannedStage({ stage, steps }: ExpandedStage): PlannedStage {
-  const ref = stage.name === null ? { index: stage.index } : { index: stage.index, name: stage.name }
-  const planned: PlannedStep[] = [
-    { id: stepId(stage.index, 0), stage: ref, index: 0, kind: 'from', instruction: stage.from.original, location: stage.from.range },
-  ]
-  steps.forEach(({ expanded: instruction, onbuild }, i) => {
-    planned.push({
-      id: stepId(stage.index, i + 1),
-      stage: ref,
-      index: i + 1,
-      kind: stepKind(instruction.kind),
-      instruction: onbuild ? `ONBUILD ${instruction.original}` : instruction.original,
-      location: instruction.range,
-    })
-  })
-  return { stage: ref, base: stage.base.expanded, steps: planned }
 }
 
 /** Whether BuildKit shows the step as a vertex `[i/N] …`: FROM of an image, RUN, COPY, ADD, WORKDIR. */
