@@ -93,12 +93,13 @@ export function splitOnAsciiBlanks(s: string, n: number): Piece[] {
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
 
 /** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-function isGoPrint(codePoint: number): boolean {
+export function isGoPrint(codePoint: number): boolean {
   if (codePoint < 0x80) return codePoint >= 0x20 && codePoint < 0x7f
   return PRINTABLE.test(String.fromCodePoint(codePoint))
 }
 
-const SHORT_ESCAPES: ReadonlyMap<number, string> = new Map([
+/** strconv's backslash escapes for control characters. */
+export const SHORT_ESCAPES: ReadonlyMap<number, string> = new Map([
   [0x07, '\\a'],
   [0x08, '\\b'],
   [0x0c, '\\f'],

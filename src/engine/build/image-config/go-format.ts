@@ -2,7 +2,7 @@
 // `%q` and `%v` of a []string, `%q` of a time.Duration (its String form, quoted) and `%q` of an
 // int (a quoted rune literal, which is how HEALTHCHECK's retry count ends up as '\x03').
 
-import { goQuote } from '../../dockerfile'
+import { goQuote, isGoPrint, SHORT_ESCAPES } from '../../dockerfile'
 
 /** fmt `%q` of a []string: `["a" "b"]` (nil and empty both print `[]`). */
 export function goQuotedList(items: readonly string[]): string {
@@ -58,24 +58,6 @@ export function goDuration(nanoseconds: number | bigint): string {
   return neg ? '-' + out : out
 }
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u
-
-/** strconv.IsPrint. */
-function isPrint(cp: number): boolean {
-  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f
-  return PRINTABLE.test(String.fromCodePoint(cp))
-}
-
-const RUNE_ESCAPES: ReadonlyMap<number, string> = new Map([
-  [0x07, '\\a'],
-  [0x08, '\\b'],
-  [0x0c, '\\f'],
-  [0x0a, '\\n'],
-  [0x0d, '\\r'],
-  [0x09, '\\t'],
-  [0x0b, '\\v'],
-])
-
 /**
  * fmt `%q` of an integer: strconv.QuoteRune of it. Values that are no valid rune (negative,
  * surrogates, above U+10FFFF) print as the replacement character, as Go does.
@@ -86,10 +68,10 @@ export function goQuotedRune(value: number): string {
   let body: string
   if (cp === 0x27) body = "\\'"
   else if (cp === 0x5c) body = '\\\\'
-  else if (isPrint(cp)) body = String.fromCodePoint(cp)
+  else if (isGoPrint(cp)) body = String.fromCodePoint(cp)
   else {
     const hex = (width: number) => cp.toString(16).padStart(width, '0')
-    body = RUNE_ESCAPES.get(cp) ?? (cp < 0x20 || cp === 0x7f ? '\\x' + hex(2) : cp < 0x10000 ? '\\u' + hex(4) : '\\U' + hex(8))
+    body = SHORT_ESCAPES.get(cp) ?? (cp < 0x20 || cp === 0x7f ? '\\x' + hex(2) : cp < 0x10000 ? '\\u' + hex(4) : '\\U' + hex(8))
   }
   return `'${body}'`
 }
