@@ -45,7 +45,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   unsubscribe()
-  api.close()
+  // Awaited (a build's background work may still write to the store), with a short grace for the test whose build never ends.
+  await api.close(1000)
   await rm(root, { recursive: true, force: true })
 })
 
@@ -121,7 +122,7 @@ describe('startBuild, listBuilds, readBuild', () => {
     await finished(theirs.buildId)
 
     unsubscribe()
-    api.close()
+    await api.close()
     start()
     expect((await api.handlers.listBuilds({ dir: project })).map((b) => b.id)).toEqual([mine.buildId])
     expect((await api.handlers.listBuilds({ dir: other })).map((b) => b.id)).toEqual([theirs.buildId])
@@ -169,6 +170,46 @@ describe('startBuild, listBuilds, readBuild', () => {
     expect(await api.handlers.cancelBuild({ buildId })).toEqual({ cancelled: true })
     expect((await finished(buildId)).status).toBe('cancelled')
     expect(await api.handlers.cancelBuild({ buildId })).toEqual({ cancelled: false })
+  })
+
+  it('closes by cancelling running builds and waiting for their cleanup, up to a grace period', async () => {
+    unsubscribe()
+    await api.close()
+    const cleaned: string[] = []
+    start({
+      backend: () => ({
+        kind: 'embedded',
+        async build(_request, emit, signal) {
+          emit({ type: 'build-started', buildId: 'b-clean', backend: 'embedded', contextDir: project, dockerfile: 'Dockerfile', time: 0 })
+          await new Promise((resolve) => signal?.addEventListener('abort', resolve))
+          // Cleanup after the cancel takes a while (a sandbox removed, a record written).
+          await new Promise((resolve) => setTimeout(resolve, 200))
+          cleaned.push('b-clean')
+          emit({ type: 'build-finished', buildId: 'b-clean', status: 'cancelled', durationMs: 1 })
+          return { buildId: 'b-clean', status: 'cancelled' }
+        },
+      }),
+    })
+    await api.handlers.startBuild({ dir: project })
+    await api.close()
+    expect(cleaned).toEqual(['b-clean'])
+
+    start({
+      backend: () => ({
+        kind: 'embedded',
+        async build(_request, emit) {
+          emit({ type: 'build-started', buildId: 'b-stuck', backend: 'embedded', contextDir: project, dockerfile: 'Dockerfile', time: 0 })
+          await new Promise(() => undefined)
+          return { buildId: 'b-stuck', status: 'cancelled' }
+        },
+      }),
+    })
+    await api.handlers.startBuild({ dir: project })
+    const began = Date.now()
+    // A build that never ends does not hold the close past its grace period.
+    await api.close(300)
+    expect(Date.now() - began).toBeGreaterThanOrEqual(250)
+    expect(Date.now() - began).toBeLessThan(5_000)
   })
 
   it('answers an unknown build id with not-found', async () => {

@@ -6,6 +6,10 @@ import { projectKey, resolveProjectDir, resolveProjectFile } from './api-paths'
 import { toBuildView, toBuildSummary } from './api-records'
 import type { Backend } from './build/backend'
 import { EmbeddedBackend } from './build/embedded-backend'
+import type { DockerConnection } from './docker/connection'
+import { describeUnavailable } from './docker/daemon-client'
+import { discoverDaemon } from './docker/discovery'
+import { DockerBackend } from './docker/docker-backend'
 import { StoreError, listBuilds, parseTagReference, readBuild, type Store } from './store'
 
 type BuildHandlers = Pick<ApiHandlers, 'startBuild' | 'cancelBuild' | 'listBuilds' | 'readBuild'>
@@ -15,6 +19,8 @@ export interface BuildRunnerOptions {
   emit: (event: BuildEvent) => void
   /** The embedded engine unless a test says otherwise. */
   backend?: (store: Store) => Backend
+  /** What Docker discovery reads (DOCKER_HOST, contexts); default process.env. */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface BuildRunner {
@@ -39,6 +45,15 @@ interface Running {
 export function createBuildRunner(options: BuildRunnerOptions): BuildRunner {
   const running = new Map<string, Running>()
   const makeBackend = options.backend ?? ((store: Store) => new EmbeddedBackend({ store }))
+  const env = options.env ?? process.env
+
+  /** The daemon the status shows; a build asked of Docker when none answers fails here, before it starts. */
+  async function dockerConnection(): Promise<DockerConnection> {
+    const { status, connection } = await discoverDaemon(env)
+    if (connection && status.available) return connection
+    const why = status.available ? 'no connection' : describeUnavailable(status)
+    throw new ApiError({ code: 'docker-unavailable', message: `cannot build with Docker: ${why}` })
+  }
 
   async function startBuild(args: StartBuildArgs): Promise<{ buildId: string }> {
     const dir = await resolveProjectDir(args.dir)
@@ -51,6 +66,7 @@ export function createBuildRunner(options: BuildRunnerOptions): BuildRunner {
       }
     }
     const store = await options.store()
+    const connection = args.backend === 'docker' ? await dockerConnection() : undefined
     const busy = running.get(dir)
     if (busy) {
       throw new ApiError({
@@ -87,7 +103,7 @@ export function createBuildRunner(options: BuildRunnerOptions): BuildRunner {
 
     let failure: unknown
     entry.done = Promise.resolve()
-      .then(() => makeBackend(store).build(request, forward, entry.controller.signal))
+      .then(() => (connection ? new DockerBackend({ store, connection, env }) : makeBackend(store)).build(request, forward, entry.controller.signal))
       .then(
         () => undefined,
         (error: unknown) => {

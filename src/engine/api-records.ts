@@ -53,7 +53,7 @@ export function toBuildSummary(record: BuildRecord): BuildSummary {
   const steps = stepEvents(record)
   const layered = steps.filter((s) => s.layer !== undefined)
   const durationMs = durationOf(record)
-  const digest = record.result?.imageDigest
+  const digest = record.result?.imageDigest ?? record.result?.daemonImageId
   return {
     id: record.id,
     startedAt: record.startedAt,
@@ -61,6 +61,7 @@ export function toBuildSummary(record: BuildRecord): BuildSummary {
     status: record.status,
     ...(durationMs === undefined ? {} : { durationMs }),
     dockerfile: relativeDockerfile(record),
+    ...(record.backend === 'docker' ? { backend: 'docker' as const } : {}),
     ...(digest ? { image: { digest, tags: record.result?.tags ?? [] } } : {}),
     layerSteps: layered.length,
     cachedLayerSteps: layered.filter((s) => s.status === 'cached').length,

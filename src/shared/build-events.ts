@@ -12,6 +12,7 @@ export type BuildEvent =
   | StepLogEvent
   | StepProgressEvent
   | StepFinishedEvent
+  | StepLayerEvent
   | BuildWarningEvent
   | BuildFinishedEvent
 
@@ -86,8 +87,11 @@ export type StepStatus = 'cached' | 'built' | 'failed' | 'not-run'
 export interface LayerRef {
   /** sha256 of the uncompressed tar. */
   diffId: string
-  /** sha256 of the blob as stored (compressed). */
-  digest: string
+  /**
+   * sha256 of the blob as stored (compressed). Absent for layers the Docker daemon built: it
+   * keeps them uncompressed and only compresses them on push.
+   */
+  digest?: string
   /** Size of the uncompressed layer tar in bytes (headers included; `docker history` shows file bytes). */
   size: number
 }
@@ -113,12 +117,29 @@ export interface StepFinishedEvent {
   instruction: string
   location: SourceLocation
   status: StepStatus
+  /**
+   * When the step started (ms since the epoch); absent for steps that did not run. Kept in the
+   * build's record so a reopened build can tell which stages ran at the same time.
+   */
+  startedAt?: number
   /** For `built` steps: why the cache could not be used. */
   reason?: MissReason
   durationMs: number
   /** Steps that change the filesystem have a layer, cached or built. */
   layer?: LayerRef
   error?: ApiErrorPayload
+}
+
+/**
+ * The layer a step made, sent after its step-finished when the backend learns it only later:
+ * the Docker daemon shows which layer a step made only through the finished image, while the
+ * steps themselves are reported finished as they finish.
+ */
+export interface StepLayerEvent {
+  type: 'step-layer'
+  buildId: string
+  stepId: string
+  layer: LayerRef
 }
 
 export interface BuildWarningEvent {

@@ -45,7 +45,11 @@ export interface StartBuildArgs {
   target?: string
   noCache?: boolean
   tags?: string[]
+  /** Who builds: Layerlab's own engine (default) or the Docker daemon the engine found. */
+  backend?: BuildBackendChoice
 }
+
+export type BuildBackendChoice = 'embedded' | 'docker'
 
 export interface BuildSummary {
   id: string
@@ -55,6 +59,9 @@ export interface BuildSummary {
   durationMs?: number
   /** Relative to the project when inside it. */
   dockerfile: string
+  /** Set for builds the Docker daemon ran; absent for the embedded engine's. */
+  backend?: 'docker'
+  /** The store's manifest digest, or for a Docker build the daemon's image id. */
   image?: { digest: string; tags: string[] }
   /** Steps that have a layer, and how many of those came from the cache. */
   layerSteps: number
@@ -97,6 +104,7 @@ export function isStartBuildArgs(value: unknown): value is StartBuildArgs {
       target: isShort,
       noCache: isBool,
       tags: (v) => isArrayOf(v, isShort, 32),
+      backend: (v) => v === 'embedded' || v === 'docker',
     })
   )
 }

@@ -74,4 +74,23 @@ describe('the context tar', () => {
       await context.close()
     }
   })
+
+  it('settles with an error, not a crash or a hang, when the reader drops the tar mid-file', async () => {
+    const ctx = path.join(dir, 'ctx3')
+    await mkdir(ctx, { recursive: true })
+    await writeFile(path.join(ctx, 'Dockerfile'), 'FROM scratch\n')
+    await writeFile(path.join(ctx, 'big.bin'), Buffer.alloc(8 << 20))
+    const context = await openBuildContext({ contextDir: ctx, hasher: createStreamHasher({ reader: nodeFileReader }) })
+    try {
+      const tar = contextTar(context, { dockerfilePath: path.join(ctx, 'Dockerfile') })
+      let read = 0
+      for await (const chunk of tar.stream as AsyncIterable<Buffer>) {
+        read += chunk.length
+        if (read > 1 << 20) break
+      }
+      await expect(tar.done).rejects.toThrow(/destroyed/)
+    } finally {
+      await context.close()
+    }
+  })
 })

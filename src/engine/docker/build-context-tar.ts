@@ -105,9 +105,23 @@ async function writeFile(tar: ReturnType<typeof pack>, h: Header, file: string):
   let written: (err?: Error | null) => void = () => undefined
   const finished = new Promise<void>((resolve, reject) => (written = (err) => (err ? reject(err) : resolve())))
   const sink = tar.entry(h, written)
+  // The pack may be destroyed (the daemon or a cancel dropped the request) before `finished` is
+  // awaited: it then rejects with nobody listening yet, and 'drain' never comes, only 'close'.
+  finished.catch(() => undefined)
+  const writable = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const go = (): void => {
+        sink.off('drain', go)
+        sink.off('close', go)
+        resolve()
+      }
+      sink.on('drain', go)
+      sink.on('close', go)
+    })
   try {
     for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-      if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', () => resolve()))
+      if (sink.destroyed) break
+      if (!sink.write(chunk)) await writable()
     }
     ;(sink as unknown as { end(): void }).end()
   } catch (error) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -9,6 +9,7 @@ import { serviceOrSkip } from '../../../scripts/require-service'
 import { parseDockerHost } from './connection'
 import { listDaemonImages, openDaemonImage } from './daemon-image-view'
 import { dockerClient } from './daemon-status'
+import { savedLayerFacts } from './docker-save.test-support'
 
 const run = promisify(execFile)
 const host = serviceOrSkip('docker')
@@ -48,19 +49,7 @@ afterAll(async () => {
 
 /** What `docker save` holds, read with tar(1): per layer, its member names (whiteouts as `-path`). */
 async function savedLayers(ref: string): Promise<string[][]> {
-  const out = path.join(dir, `save-${Date.now()}`)
-  await mkdir(out)
-  await docker(['save', '-o', path.join(out, 'image.tar'), ref])
-  await run('tar', ['-xf', 'image.tar'], { cwd: out })
-  const [manifest] = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { Layers: string[] }[]
-  const layers: string[][] = []
-  for (const layer of manifest?.Layers ?? []) {
-    const { stdout } = await run('tar', ['-tf', path.join(out, layer)], { maxBuffer: 64 << 20 })
-    const names = stdout.split('\n').map((n) => n.replace(/^\.?\/+/, '').replace(/\/+$/, '')).filter((n) => n !== '' && n !== '.')
-    layers.push(names.map((n) => (/(^|\/)\.wh\./.test(n) ? `-${n.replace(/\.wh\.([^/]*)$/, '$1')}` : n)).sort())
-  }
-  await rm(out, { recursive: true, force: true })
-  return layers
+  return (await savedLayerFacts(host, ref, dir)).map((l) => l.names)
 }
 
 describe.skipIf(!host)('daemon images in our views', () => {

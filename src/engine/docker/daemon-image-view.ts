@@ -54,6 +54,8 @@ export interface OpenDaemonImageOptions {
   signal?: AbortSignal
   /** Called as each layer member of the archive has been read. */
   onLayer?: (archivePath: string, records: number) => void
+  /** false: read only the sizes and configs (the layers' bytes are skipped). */
+  records?: boolean
 }
 
 interface ApiHistoryRow {
@@ -144,13 +146,17 @@ export async function openDaemonImage(client: Docker, ref: string, options: Open
   return { ref, id, repoTags, history, layers }
 }
 
-async function streamSave(client: Docker, ref: string, options: OpenDaemonImageOptions): Promise<DockerSaveContents> {
+/** Streams `docker save` of one image through readDockerSave; the archive is never held. */
+export async function streamSave(client: Docker, ref: string, options: OpenDaemonImageOptions): Promise<DockerSaveContents> {
   const stream = (await client.getImage(ref).get()) as NodeJS.ReadableStream & AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void }
   const abort = (): void => stream.destroy?.(new Error('aborted'))
   options.signal?.addEventListener('abort', abort, { once: true })
   try {
     const onLayer = options.onLayer
-    return await readDockerSave(stream, onLayer ? { onLayer: (layer) => onLayer(layer.path, layer.records.length) } : {})
+    return await readDockerSave(stream, {
+      ...(onLayer ? { onLayer: (layer) => onLayer(layer.path, layer.records.length) } : {}),
+      ...(options.records === false ? { records: false } : {}),
+    })
   } catch (error) {
     options.signal?.throwIfAborted()
     throw error
@@ -161,7 +167,7 @@ async function streamSave(client: Docker, ref: string, options: OpenDaemonImageO
 }
 
 /** The manifest item for the image asked for: by config digest, then by tag, else the only one. */
-function pickImage(manifest: SaveManifestItem[], id: string, ref: string): SaveManifestItem {
+export function pickImage(manifest: SaveManifestItem[], id: string, ref: string): SaveManifestItem {
   const hex = id.replace(/^sha256:/, '')
   const byConfig = manifest.find((m) => m.Config === `${hex}.json` || m.Config === `blobs/sha256/${hex}`)
   const byTag = manifest.find((m) => m.RepoTags.includes(ref) || m.RepoTags.includes(`${ref}:latest`))

@@ -35,6 +35,14 @@ describe.skipIf(!dockerHost)('base images from the Docker daemon', () => {
     expect(image.config.rootfs?.diff_ids).toEqual(daemon.RootFS.Layers)
   })
 
+  it('stops copying when the build is cancelled, and keeps nothing of it', async () => {
+    const cancelled = await openStore(path.join(dir, 'cancelled-store'))
+    const controller = new AbortController()
+    controller.abort(new Error('the build was cancelled'))
+    await expect(importFromDaemon(cancelled, 'busybox:latest', env, controller.signal)).rejects.toThrow('the build was cancelled')
+    await expect(resolveImage(cancelled, 'busybox:latest')).rejects.toThrow()
+  })
+
   it('lets FROM use an image only the daemon has', async () => {
     const fresh = await openStore(path.join(dir, 'fresh-store'))
     const context = path.join(dir, 'ctx')

@@ -5,7 +5,9 @@ import https from 'node:https'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import type { DaemonAttempt, DockerStatus } from '../../shared/engine-info'
-import { defaultSocketPath, parseDockerHost, type DockerConnection } from './connection'
+import { dockerClient } from './daemon-status'
+import { readTlsFiles } from './client-options'
+import { DockerHostError, defaultSocketPath, parseDockerHost, tlsFromEnv, type DockerConnection, type TlsFiles } from './connection'
 
 /** Where a candidate came from, in the order Docker (and the tools around it) looks. */
 export type CandidateSource = 'DOCKER_HOST' | 'context' | 'default' | 'rootless' | 'docker-desktop' | 'podman' | 'colima'
@@ -40,7 +42,7 @@ export interface DiscoveryOptions {
   /** Per candidate, for each of /_ping and /version. */
   timeoutMs?: number
   /** Replaces the HTTP probe (tests). */
-  probe?: (connection: DockerConnection, timeoutMs: number) => Promise<ProbeAnswer>
+  probe?: (connection: DockerConnection, timeoutMs: number, env: NodeJS.ProcessEnv) => Promise<ProbeAnswer>
 }
 
 export type ProbeAnswer =
@@ -69,6 +71,22 @@ export function contextMetaPath(configDir: string, name: string): string {
   return path.join(configDir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'), 'meta.json')
 }
 
+/** Where docker keeps a context's TLS files for its docker endpoint: contexts/tls/<sha256(name)>/docker. */
+export function contextTlsDir(configDir: string, name: string): string {
+  return path.join(configDir, 'contexts', 'tls', createHash('sha256').update(name).digest('hex'), 'docker')
+}
+
+/** The context's ca/cert/key.pem that exist; undefined when it has none and does not skip verification. */
+async function contextTls(configDir: string, name: string, skipVerify: boolean, read: (file: string) => Promise<string | undefined>): Promise<TlsFiles | undefined> {
+  const dir = contextTlsDir(configDir, name)
+  const tls: TlsFiles = { verify: !skipVerify }
+  for (const part of ['ca', 'cert', 'key'] as const) {
+    const file = path.join(dir, `${part}.pem`)
+    if ((await read(file)) !== undefined) tls[part] = file
+  }
+  return tls.ca || tls.cert || tls.key || skipVerify ? tls : undefined
+}
+
 /**
  * The current context's name: DOCKER_CONTEXT, else config.json's currentContext; undefined for
  * the built-in "default" context (which means DOCKER_HOST or the default socket).
@@ -93,17 +111,24 @@ export async function currentContextName(
   return name && name !== 'default' ? name : undefined
 }
 
-/** Every place a daemon may be, in the order they are tried; duplicates removed. */
+/**
+ * Every place a daemon may be, in the order they are tried; duplicates removed. The docker CLI
+ * uses exactly one endpoint, chosen as DOCKER_HOST > DOCKER_CONTEXT > config.json's
+ * currentContext > the default socket; Layerlab follows it wherever one is named, so a machine
+ * with /var/run/docker.sock never answers for a DOCKER_HOST that points elsewhere. Only when
+ * nothing names an endpoint (or a stale currentContext cannot be read) does it also look in the
+ * sockets rootless Docker, Docker Desktop, Podman and colima use.
+ */
 export async function daemonCandidates(env: NodeJS.ProcessEnv = process.env, options: DiscoveryOptions = {}): Promise<DaemonCandidate[]> {
   const read = options.readFile ?? readText
   const platform = options.platform ?? process.platform
   const home = homeOf(env, options)
   const configDir = dockerConfigDir(env, home)
   const out: DaemonCandidate[] = []
-  const add = (host: string, source: CandidateSource, tlsVerify?: string): void => {
+  const add = (host: string, source: CandidateSource, tls?: TlsFiles): void => {
     if (out.some((c) => c.host === host)) return
     try {
-      out.push({ host, source, connection: parseDockerHost(host, tlsVerify) })
+      out.push({ host, source, connection: parseDockerHost(host, tls) })
     } catch (error) {
       out.push({ host, source, problem: (error as Error).message })
     }
@@ -111,25 +136,32 @@ export async function daemonCandidates(env: NodeJS.ProcessEnv = process.env, opt
   const socket = (file: string, source: CandidateSource): void => add(`unix://${file}`, source)
 
   const dockerHost = env.DOCKER_HOST?.trim()
-  if (dockerHost) add(dockerHost, 'DOCKER_HOST', env.DOCKER_TLS_VERIFY)
+  if (dockerHost) {
+    add(dockerHost, 'DOCKER_HOST', tlsFromEnv(env, configDir))
+    return out
+  }
 
   const context = await currentContextName(env, configDir, read)
   if (context !== undefined) {
     const metaFile = contextMetaPath(configDir, context)
     const text = await read(metaFile)
     const label = `context "${context}"`
-    if (text === undefined) out.push({ host: label, source: 'context', problem: `the context has no ${metaFile}` })
-    else {
-      let host: unknown
-      try {
-        host = (JSON.parse(text) as { Endpoints?: { docker?: { Host?: unknown } } } | null)?.Endpoints?.docker?.Host
-      } catch {
-        host = undefined
-      }
-      // TLS material of tcp contexts (contexts/tls/...) is not read yet: such hosts are tried plain.
-      if (typeof host === 'string' && host.trim()) add(host.trim(), 'context')
-      else out.push({ host: label, source: 'context', problem: `${metaFile} names no Endpoints.docker.Host` })
+    let endpoint: { Host?: unknown; SkipTLSVerify?: unknown } | undefined
+    try {
+      endpoint = text === undefined ? undefined : (JSON.parse(text) as { Endpoints?: { docker?: typeof endpoint } } | null)?.Endpoints?.docker
+    } catch {
+      endpoint = undefined
     }
+    const host = endpoint?.Host
+    if (typeof host === 'string' && host.trim()) {
+      add(host.trim(), 'context', await contextTls(configDir, context, endpoint?.SkipTLSVerify === true, read))
+      return out
+    }
+    out.push({ host: label, source: 'context', problem: text === undefined ? `the context has no ${metaFile}` : `${metaFile} names no Endpoints.docker.Host` })
+    // docker refuses to run with a DOCKER_CONTEXT it cannot read; so does Layerlab. A context
+    // without a host means the default socket to docker, and a stale config.json entry (left by
+    // an uninstalled Docker Desktop, say) should not hide the daemons that do answer.
+    if (env.DOCKER_CONTEXT?.trim() && text === undefined) return out
   }
 
   if (platform === 'win32') {
@@ -157,12 +189,13 @@ export async function discoverDaemon(env: NodeJS.ProcessEnv = process.env, optio
   const timeoutMs = options.timeoutMs ?? 1500
   const probe = options.probe ?? probeDockerApi
   const tried: TriedDaemon[] = []
-  for (const candidate of await daemonCandidates(env, options)) {
+  const candidates = await daemonCandidates(env, options)
+  for (const candidate of candidates) {
     if (!candidate.connection) {
       tried.push({ host: candidate.host, reason: candidate.problem ?? 'unusable' })
       continue
     }
-    const answer = await probe(candidate.connection, timeoutMs)
+    const answer = await probe(candidate.connection, timeoutMs, env)
     if (answer.ok) {
       const status: DiscoveredStatus = {
         available: true,
@@ -178,8 +211,15 @@ export async function discoverDaemon(env: NodeJS.ProcessEnv = process.env, optio
     tried.push({ host: candidate.connection.display, reason: answer.reason })
   }
   const first = tried[0]
-  const reason = first === undefined ? 'no Docker daemon candidates' : tried.length === 1 ? first.reason : `no Docker daemon answered (tried ${tried.length} places)`
+  const reason = first === undefined ? 'no Docker daemon candidates' : tried.length === 1 ? `${first.reason}${chosenBy(candidates[0])}` : `no Docker daemon answered (tried ${tried.length} places)`
   return { status: { available: false, host: first?.host ?? '', reason, tried } }
+}
+
+/** Why a lone candidate was the only place looked at: it was named, as docker would use it. */
+function chosenBy(candidate: DaemonCandidate | undefined): string {
+  if (candidate?.source === 'DOCKER_HOST') return ' (DOCKER_HOST is set, so, as with the docker CLI, nowhere else is tried)'
+  if (candidate?.source === 'context') return ' (the current docker context names it, so, as with the docker CLI, nowhere else is tried)'
+  return ''
 }
 
 interface HttpAnswer {
@@ -190,13 +230,17 @@ interface HttpAnswer {
 
 const MAX_PROBE_BODY = 64 * 1024
 
-function get(connection: DockerConnection, urlPath: string, timeoutMs: number): Promise<HttpAnswer> {
+type TcpOrSocket = Exclude<DockerConnection, { kind: 'ssh' }>
+
+function getText(connection: TcpOrSocket, urlPath: string, timeoutMs: number, tls: https.RequestOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const common = { method: 'GET', path: urlPath, timeout: timeoutMs, headers: { Accept: 'application/json' } }
     const request =
       connection.kind === 'socket'
         ? http.request({ ...common, socketPath: connection.socketPath })
-        : (connection.protocol === 'https' ? https : http).request({ ...common, host: connection.host, port: connection.port })
+        : connection.protocol === 'https'
+          ? https.request({ ...common, ...tls, host: connection.host, port: connection.port })
+          : http.request({ ...common, host: connection.host, port: connection.port })
     const timer = setTimeout(() => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs)
     request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
     request.on('error', (error) => {
@@ -224,14 +268,17 @@ function get(connection: DockerConnection, urlPath: string, timeoutMs: number): 
 }
 
 /** GET /_ping then /version, classifying every way that can fail. */
-export async function probeDockerApi(connection: DockerConnection, timeoutMs: number): Promise<ProbeAnswer> {
+export async function probeDockerApi(connection: DockerConnection, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<ProbeAnswer> {
   const where = connection.display
+  if (connection.kind === 'ssh') return probeOverSsh(connection, timeoutMs, env)
   try {
-    const ping = await get(connection, '/_ping', timeoutMs)
+    const tls = connection.kind === 'tcp' && connection.tls ? await readTlsFiles(connection.tls) : {}
+    const get = (urlPath: string): Promise<HttpAnswer> => getText(connection, urlPath, timeoutMs, tls)
+    const ping = await get('/_ping')
     if (ping.status !== 200 || ping.body.trim() !== 'OK') {
       return { ok: false, reason: `not a Docker API at ${where}: /_ping answered ${ping.status} ${JSON.stringify(ping.body.slice(0, 60))}` }
     }
-    const answer = await get(connection, '/version', timeoutMs)
+    const answer = await get('/version')
     let version: { Version?: unknown; ApiVersion?: unknown; Os?: unknown; Arch?: unknown } | undefined
     try {
       version = answer.status === 200 ? (JSON.parse(answer.body) as typeof version) : undefined
@@ -253,8 +300,50 @@ export async function probeDockerApi(connection: DockerConnection, timeoutMs: nu
   }
 }
 
+/** ssh:// goes through dockerode's ssh2 transport (`docker system dial-stdio` on the remote). */
+async function probeOverSsh(connection: Extract<DockerConnection, { kind: 'ssh' }>, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<ProbeAnswer> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const client = await dockerClient(connection, timeoutMs, env)
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs * 2)
+    })
+    // The ssh handshake is bounded by timeoutMs; the request after it by this.
+    const version = await Promise.race([client.version(), late])
+    return { ok: true, version: version.Version, apiVersion: version.ApiVersion, os: version.Os ?? '', arch: version.Arch ?? '' }
+  } catch (error) {
+    if (error instanceof DockerHostError) return { ok: false, reason: error.message }
+    return { ok: false, reason: describeProbeError(error, connection.display) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const certificateCodes = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
 export function describeProbeError(error: unknown, where: string): string {
+  if (error instanceof DockerHostError) return error.message
   const code = (error as NodeJS.ErrnoException).code
+  if (code && certificateCodes.has(code)) {
+    return `TLS: the certificate of ${where} was not accepted (${(error as Error).message}); its CA belongs in DOCKER_CERT_PATH/ca.pem or the context's TLS files`
+  }
+  const message = ((error as Error).message ?? String(error)).split('\n')[0]?.trim() ?? ''
+  if (/All configured authentication methods failed/.test(message)) {
+    return `${where} refused the ssh login: the ssh-agent's keys and ~/.ssh/id_* were not accepted (Layerlab does not read ~/.ssh/config)`
+  }
+  if (/alert certificate required/.test(message)) {
+    return `TLS: ${where} wants a client certificate and none was given (DOCKER_CERT_PATH/cert.pem and key.pem, or the context's TLS files)`
+  }
+  if (code?.startsWith('ERR_SSL') || /alert (bad certificate|unknown ca|handshake failure)/.test(message)) {
+    return `TLS: ${where} refused the connection (${message}); it may need a client certificate its CA signed (DOCKER_CERT_PATH/cert.pem and key.pem)`
+  }
   switch (code) {
     case 'ENOENT':
       return `no socket at ${where}`

@@ -22,7 +22,8 @@ import {
   type StepRecord,
 } from '../cache'
 import type { BuildContext } from '../context'
-import type { AddInstruction, CopyInstruction, ExpandedBuild } from '../dockerfile'
+import type { ExpandedBuild } from '../dockerfile'
+import { contextSourceInputs } from '../build/step-keys'
 import { lastInputs, recordInputs, type Store } from '../store'
 import type { PlannedStageLike } from './docker-backend-plan'
 
@@ -46,32 +47,6 @@ export interface KeyedStepRecord {
 /** The Docker backend keeps its records apart from the embedded engine's: the bases differ. */
 export const dockerStepIdentity = (dockerfilePath: string, stage: string | number, keyedIndex: number): string =>
   `docker ${stepIdentity(dockerfilePath, stage, keyedIndex)}`
-
-const isUrl = (source: string): boolean => /^https?:\/\//i.test(source)
-
-async function contextSources(context: BuildContext, instruction: CopyInstruction | AddInstruction): Promise<SourceInput[]> {
-  const urls = instruction.sources.filter(isUrl)
-  const local = instruction.sources.filter((s) => !isUrl(s))
-  const inputs: SourceInput[] = urls.map((url) => ({
-    selector: url,
-    digest: instruction.kind === 'add' && instruction.checksum ? instruction.checksum : `volatile:${url}`,
-  }))
-  if (local.length === 0) return inputs
-  const selection = context.selectCopySources(local, { exclude: instruction.excludes })
-  const { parts } = await context.digestSelectors(selection.selectors)
-  for (const part of parts) {
-    const files: Record<string, string> = {}
-    for (const item of selection.items) {
-      if (`/${item.resolvedPath}` !== part.path && !(part.path === '/' && item.resolvedPath === '')) continue
-      if (item.entry.type !== 'dir') files[item.entry.relPath] = await context.digestPath(item.entry.relPath)
-      for (const child of item.contents) {
-        if (child.entry.type !== 'dir') files[child.entry.relPath] = await context.digestPath(child.entry.relPath)
-      }
-    }
-    inputs.push({ selector: part.path, digest: part.digest, files })
-  }
-  return inputs
-}
 
 /**
  * The inputs of every keyed step (RUN, COPY, ADD, WORKDIR) of the planned stages, by step id,
@@ -117,7 +92,7 @@ export async function computeStepRecords(options: {
             const digest = stageIndex !== undefined ? `stage:${stageKeys.get(stageIndex) ?? ''}` : `image:${options.images.get(from)?.id ?? from}`
             sources = instruction.sources.map((selector) => ({ selector, digest }))
           } else {
-            sources = await contextSources(options.context, instruction)
+            sources = await contextSourceInputs(options.context, instruction)
           }
           inputs = copyStepInputs(key, instruction, ctx, sources)
         } else if (instruction.kind === 'workdir') {

@@ -79,6 +79,8 @@ export class LegacyHandler implements ProgressHandler {
   private readonly numbers: (number | string)[]
   private readonly cached = new Set<string>()
   private current: PlannedStep | undefined
+  /** The container of the RUN step in progress (`Running in …`): a cancelled build leaves it behind. */
+  runningContainer: string | undefined
 
   constructor(
     private readonly steps: StepEvents,
@@ -113,10 +115,14 @@ export class LegacyHandler implements ProgressHandler {
         case 'cached':
           if (this.current) this.cached.add(this.current.id)
           break
+        case 'running':
+          this.runningContainer = event.container
+          break
         case 'log':
           if (this.current) this.steps.log(this.current, event.stream, event.text)
           break
         case 'step-done':
+          this.runningContainer = undefined
           this.close(this.current)
           break
         case 'error':

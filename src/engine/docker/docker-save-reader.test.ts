@@ -82,6 +82,32 @@ describe('readDockerSave', () => {
     expect(layers.map((l) => summary(l.diff).length)).toEqual([5, 4])
   })
 
+  it('reads an OCI-layout layer whose first entry is named like JSON as a layer, not as JSON', async () => {
+    const braced = await tar([f('{braced}', 3), f('{more}', 4)])
+    const listed = await tar([d('[dir]'), f('[dir]/x', 2)])
+    expect(braced[0]).toBe(0x7b)
+    expect(listed[0]).toBe(0x5b)
+    const manifest = [{ Config: 'blobs/sha256/c0', RepoTags: ['odd:1'], Layers: ['blobs/sha256/a1', 'blobs/sha256/b2'] }]
+    const archive = await tar([
+      d('blobs'), d('blobs/sha256'),
+      bytes('blobs/sha256/a1', braced), bytes('blobs/sha256/b2', listed),
+      bytes('blobs/sha256/c0', JSON.stringify({ rootfs: { type: 'layers', diff_ids: ['sha256:a1', 'sha256:b2'] }, history: [] })),
+      bytes('blobs/sha256/l0', '[]'),
+      bytes('manifest.json', JSON.stringify(manifest)),
+    ])
+    const contents = await readDockerSave(chunked(archive, 100))
+    expect([...contents.json.keys()].sort()).toEqual(['blobs/sha256/c0', 'blobs/sha256/l0', 'manifest.json'])
+    const layers = await diffSavedImage(contents)
+    expect(layers.map((l) => summary(l.diff))).toEqual([['added {braced}', 'added {more}'], ['added [dir]', 'added [dir]/x']])
+  })
+
+  it('refuses an archive whose JSON members together pass the cap, saying so', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => bytes(`blobs/sha256/j${String(i).padStart(2, '0')}`, JSON.stringify({ pad: 'x'.repeat(200) })))
+    const archive = await tar([d('blobs'), d('blobs/sha256'), ...many, bytes('manifest.json', '[]')])
+    await expect(readDockerSave(chunked(archive), { maxTotalJsonBytes: 2000 })).rejects.toThrow(/^the archive's JSON members pass 2000 bytes at blobs\/sha256\/j09: /)
+    expect((await readDockerSave(chunked(archive), { maxTotalJsonBytes: 10_000 })).json.size).toBe(21)
+  })
+
   it('fails clearly without manifest.json or with a layer missing', async () => {
     await expect(readDockerSave(await tar([bytes('x.json', '{}')]))).rejects.toThrow(DockerSaveError)
     const contents = await readDockerSave(await tar([bytes('manifest.json', JSON.stringify([{ Config: 'c.json', RepoTags: [], Layers: ['gone/layer.tar'] }]))]))

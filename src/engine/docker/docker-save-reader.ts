@@ -1,4 +1,5 @@
 import { posix } from 'node:path'
+import { BLOCK_SIZE, FIELD, headerChecksum } from '../layers/tar-header'
 import {
   createLayerStack,
   layerRecords,
@@ -44,11 +45,26 @@ export class DockerSaveError extends Error {
 export interface ReadDockerSaveOptions extends ReadTarOptions {
   /** Cap on any JSON member kept in memory (default 8 MiB). */
   maxJsonBytes?: number
+  /** Cap on all JSON members kept together (default 64 MiB): an archive past it is refused. */
+  maxTotalJsonBytes?: number
   /** Called when a layer member has been read (for progress). */
   onLayer?: (layer: SavedLayer) => void
+  /** false: only the layer members' sizes are wanted; their bytes are skipped, not parsed. */
+  records?: boolean
 }
 
 const LEGACY_METADATA = /(^|\/)(VERSION|json)$|^repositories$/
+
+/**
+ * Whether a member's first bytes are a tar header (its checksum adds up). A layer whose first
+ * entry is named `{…}` or `[…]` starts like JSON; only this tells the two apart.
+ */
+function isTarHeader(head: Buffer): boolean {
+  if (head.length < BLOCK_SIZE) return false
+  const [start, width] = FIELD.checksum
+  const stored = Number.parseInt(head.subarray(start, start + width).toString('latin1').replace(/[\0 ]+/g, ' ').trim(), 8)
+  return stored === headerChecksum(head.subarray(0, BLOCK_SIZE))
+}
 
 function archivePath(name: string): string | undefined {
   const relative = posix.normalize(name.replace(/^\/+/, '') || '.')
@@ -86,6 +102,8 @@ async function* withFirst(first: Buffer | undefined, rest: AsyncIterator<Buffer>
  */
 export async function readDockerSave(source: ByteSource, options: ReadDockerSaveOptions = {}): Promise<DockerSaveContents> {
   const maxJson = options.maxJsonBytes ?? 8 << 20
+  const maxTotalJson = options.maxTotalJsonBytes ?? 64 << 20
+  let keptJson = 0
   const json = new Map<string, Buffer>()
   const layers = new Map<string, SavedLayer>()
   const links = new Map<string, string>()
@@ -103,26 +121,29 @@ export async function readDockerSave(source: ByteSource, options: ReadDockerSave
     const isLayerName = name.endsWith('.tar') || name.endsWith('.tar.gz') || name.endsWith('.tar.zst')
     const isJsonName = name.endsWith('.json')
     if (!isLayerName && !isJsonName && !name.startsWith('blobs/')) continue
-    // A blob may be a layer or a JSON document: look at its first bytes.
+    // A blob may be a layer or a JSON document: look at its first block.
     const iterator = body[Symbol.asyncIterator]()
-    let first: Buffer | undefined
-    for (;;) {
+    const headChunks: Buffer[] = []
+    let headLength = 0
+    while (headLength < BLOCK_SIZE) {
       const next = await iterator.next()
       if (next.done) break
-      if (next.value.length > 0) {
-        first = next.value
-        break
-      }
+      headChunks.push(next.value)
+      headLength += next.value.length
     }
-    const looksJson = first !== undefined && first[0] === 0x7b // '{' or '[' never starts a tar member name in practice
-    const looksJsonList = first !== undefined && first[0] === 0x5b
-    if (isJsonName || (!isLayerName && (looksJson || looksJsonList) && header.size <= maxJson)) {
+    const first = headLength > 0 ? Buffer.concat(headChunks) : undefined
+    const startsLikeJson = first !== undefined && (first[0] === 0x7b || first[0] === 0x5b) // '{' or '['
+    if (isJsonName || (!isLayerName && startsLikeJson && header.size <= maxJson && !isTarHeader(first))) {
+      keptJson += header.size
+      if (keptJson > maxTotalJson) {
+        throw new DockerSaveError(`the archive's JSON members pass ${maxTotalJson} bytes at ${name}: too many configs and manifests for one docker save`)
+      }
       json.set(name, await collect(withFirst(undefined, iterator), first, maxJson, `archive member ${name}`))
       continue
     }
     const records: LayerRecord[] = []
     try {
-      for await (const record of layerRecords(withFirst(first, iterator), options)) records.push(record)
+      if (options.records !== false) for await (const record of layerRecords(withFirst(first, iterator), options)) records.push(record)
     } catch (error) {
       throw new DockerSaveError(`archive member ${name}: ${(error as Error).message}`)
     }
@@ -179,6 +200,15 @@ export function savedImageConfig(contents: DockerSaveContents, item: SaveManifes
   } catch {
     return undefined
   }
+}
+
+/** Bytes of each layer member of one image (base first), as the archive holds them. */
+export function savedLayerSizes(contents: DockerSaveContents, item: SaveManifestItem): number[] {
+  return item.Layers.map((name, i) => {
+    const layer = contents.layers.get(archivePath(name) ?? name)
+    if (!layer) throw new DockerSaveError(`layer ${i + 1} (${name}) is missing from the archive`)
+    return layer.archiveSize
+  })
 }
 
 export interface SavedImageLayer {

@@ -1,5 +1,5 @@
 // Build events for a daemon build, in the contract's order whatever order the daemon reports in.
-import type { BuildEvent, PlannedStep, StepFinishedEvent, StepStatus } from '../../shared/build-events'
+import type { BuildEvent, LayerRef, PlannedStep, StepFinishedEvent, StepStatus } from '../../shared/build-events'
 import type { ApiErrorPayload } from '../../shared/errors'
 import type { MissExplainer } from './docker-backend-inputs'
 import type { DockerPlan } from './docker-backend-plan'
@@ -14,7 +14,6 @@ export class StepEvents {
   private readonly started = new Map<string, number>()
   private readonly finished = new Map<string, StepFinishedEvent>()
   private readonly tails = new Map<string, string[]>()
-
   constructor(
     readonly buildId: string,
     private readonly emit: (event: BuildEvent) => void,
@@ -91,6 +90,7 @@ export class StepEvents {
       error = { code: 'build-failed', message: `line ${step.location.start.line}: ${shown}`, location: step.location, stepId: step.id }
       this.failure ??= error
     }
+    const startedAt = this.started.get(step.id)
     const event: StepFinishedEvent = {
       type: 'step-finished',
       buildId: this.buildId,
@@ -100,12 +100,31 @@ export class StepEvents {
       instruction: step.instruction,
       location: step.location,
       status: final,
+      ...(startedAt !== undefined && final !== 'not-run' ? { startedAt } : {}),
       ...(reason ? { reason } : {}),
       durationMs: Math.max(0, Math.round(durationMs)),
       ...(error ? { error } : {}),
     }
     this.finished.set(step.id, event)
     this.emit(event)
+  }
+
+  /**
+   * The daemon says which layer a step made only through the finished image, so each step's
+   * layer follows its step-finished as a step-layer event (and joins it in the build's record).
+   */
+  attachLayers(layers: ReadonlyMap<string, LayerRef>): void {
+    for (const [stepId, layer] of layers) {
+      const finished = this.finished.get(stepId)
+      if (!finished || (finished.status !== 'cached' && finished.status !== 'built')) continue
+      this.finished.set(stepId, { ...finished, layer })
+      this.emit({ type: 'step-layer', buildId: this.buildId, stepId, layer })
+    }
+  }
+
+  /** Every step-finished event so far, in order (for the build's record). */
+  allFinished(): StepFinishedEvent[] {
+    return [...this.finished.values()]
   }
 
   /**

@@ -13,6 +13,8 @@ export interface BuildResult {
   /** The manifest digest of the image built; prune keeps it (and its blobs) while the record exists. */
   imageDigest?: string
   configDigest?: string
+  /** A Docker-daemon build: the image id in the daemon (the store holds no image for it). */
+  daemonImageId?: string
   tags?: string[]
 }
 
@@ -24,6 +26,8 @@ export interface BuildRecord {
   startedAt: string
   finishedAt?: string
   status: BuildStatus
+  /** Who built it; absent in records older than the Docker backend (the embedded engine). */
+  backend?: 'embedded' | 'docker'
   plan?: unknown
   eventsSummary?: unknown
   timings?: Record<string, number>
