@@ -63,7 +63,8 @@ export function plainProgress(write: (line: string) => void): (event: BuildEvent
   }
 }
 
-function label(step: PlannedStep, i: number, n: number): string {
+/** `[stage i/n] INSTRUCTION`, as BuildKit names a vertex. */
+export function label(step: PlannedStep, i: number, n: number): string {
   const stage = step.stage.name ?? ''
   const position = `${String(i).padStart(String(n).length)}/${n}`
   return `[${stage ? `${stage} ` : ''}${position}] ${step.instruction}`

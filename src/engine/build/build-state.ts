@@ -3,6 +3,8 @@ import type { OciImageConfig } from './image-config'
 
 /** A layer of the image being built, as the manifest and the views need it. */
 export interface BuiltLayer extends LayerRef {
+  /** The embedded engine always stores the blob, so its digest is known (unlike a daemon's layers). */
+  digest: string
   /** Compressed blob size (the manifest's descriptor size). */
   blobSize: number
   mediaType: string

@@ -1,7 +1,8 @@
 // Cache behaviour, Layerlab against the daemon's BuildKit: each scenario builds a fresh context
 // with both, changes one thing, builds again, and checks that the second build caches and
 // rebuilds the same keyed steps in both, and that Layerlab names the expected cause for every
-// rebuilt step (engine-reference §5.1, §8.2).
+// rebuilt step (engine-reference §5.1, §8.2). Before the second build, Layerlab's cache forecast
+// must say exactly that (forecast-build.ts; judgeForecast).
 //
 // Both builders keep their caches across scenarios. That is harmless because every scenario
 // starts from its own context directory (Layerlab's miss records are per Dockerfile path) and
@@ -15,9 +16,11 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serviceOrSkip } from '../../../scripts/require-service'
 import { describeMissReason, type PlannedStep, type StepFinishedEvent } from '../../shared/build-events'
+import { judgeForecast } from '../cache'
 import { loadImages } from '../image-io'
 import { openStore, type Store } from '../store'
 import { EmbeddedBackend } from './embedded-backend'
+import { forecastBuild } from './forecast-build'
 
 const host = serviceOrSkip('docker')
 
@@ -340,9 +343,8 @@ async function writeContext(ctx: string, scenario: Scenario): Promise<void> {
   }
 }
 
-async function layerlabBuild(ctx: string, tag: string, buildArgs: Record<string, string>): Promise<LayerlabStep[]> {
+async function layerlabBuild(ctx: string, tag: string, buildArgs: Record<string, string>, finished: StepFinishedEvent[] = []): Promise<LayerlabStep[]> {
   const planned = new Map<string, PlannedStep>()
-  const finished: StepFinishedEvent[] = []
   let stageCount = 0
   const outcome = await new EmbeddedBackend({ store }).build({ contextDir: ctx, tags: [tag], buildArgs }, (e) => {
     if (e.type === 'plan') {
@@ -386,7 +388,11 @@ describe.skipIf(!host)('cache scenarios: Layerlab rebuilds what BuildKit rebuild
       buildKitBuild(ctx, `${tag}:bk`, firstArgs)
 
       await scenario.change?.(ctx)
-      const ours = await layerlabBuild(ctx, `${tag}:ll`, secondArgs)
+      // Forecast first: the build that follows must do what it said, step by step, reasons too.
+      const forecast = await forecastBuild(store, { contextDir: ctx, buildArgs: secondArgs })
+      const finished: StepFinishedEvent[] = []
+      const ours = await layerlabBuild(ctx, `${tag}:ll`, secondArgs, finished)
+      expect(judgeForecast(forecast, finished)).toEqual([])
       const theirs = parseBuildKit(buildKitBuild(ctx, `${tag}:bk`, secondArgs), [...new Set(ours.map((s) => s.stage))])
       summary.push({
         scenario: scenario.name,

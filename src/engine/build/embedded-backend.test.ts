@@ -3,7 +3,7 @@ import { chmod, copyFile, mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { describeMissReason, type BuildEvent, type StepFinishedEvent } from '../../shared/build-events'
+import { describeMissReason, type BuildEvent, type StepFinishedEvent, type StepStartedEvent } from '../../shared/build-events'
 import { checkStore, openStore, resolveImage, type Store } from '../store'
 import { EmbeddedBackend } from './embedded-backend'
 
@@ -102,6 +102,12 @@ describe('EmbeddedBackend', () => {
     expect(failed?.error?.message).toMatch(/^line 3: /)
     const finished = result.events.at(-1)
     expect(finished).toMatchObject({ type: 'build-finished', status: 'failed', error: { code: 'build-failed' } })
+    // Each step that ran says when it started (the timeline lays stages out by it); a step not run does not.
+    const begun = result.events.find((e) => e.type === 'build-started')?.time ?? Infinity
+    for (const step of result.steps.slice(0, 3)) expect(step.startedAt).toBeGreaterThanOrEqual(begun)
+    const copyStarted = result.events.find((e): e is StepStartedEvent => e.type === 'step-started' && e.stepId === result.steps[1]?.stepId)
+    expect(result.steps[1]?.startedAt).toBe(copyStarted?.time)
+    expect(result.steps[3]).not.toHaveProperty('startedAt')
   })
 
   it('fails before building anything when a base image is not in the store', async () => {

@@ -7,10 +7,10 @@ import { DockerfileParseError } from '../dockerfile'
 import { executorFor, type Executor } from '../exec'
 import { newBuildId, putImage, writeBuild, type Store } from '../store'
 import type { Backend, BuildOutcome, BuildRequest } from './backend'
+import { baseImageFetcher } from './base-image-fetch'
 import type { StageResult, StepReporter } from './build-state'
 import { finalizeConfig, imageConfigJson } from './image-config'
-import { daemonHasImage, importFromDaemon } from '../docker/daemon-images'
-import { pullImage } from '../registry'
+import { contextStatCachePath } from './context-stat-cache'
 import { planBuild, type BuildPlan } from './plan'
 import { runStage, StepFailure } from './stage-runner'
 
@@ -46,11 +46,24 @@ export class EmbeddedBackend implements Backend {
     })
 
     const finished = new Map<string, StepFinishedEvent>()
+    const stepStarts = new Map<string, number>()
     const reporter: StepReporter = {
-      started: (step) => emit({ type: 'step-started', buildId, stepId: step.id, time: time() }),
+      started: (step) => {
+        const at = time()
+        stepStarts.set(step.id, at)
+        emit({ type: 'step-started', buildId, stepId: step.id, time: at })
+      },
       log: (step, stream, text) => emit({ type: 'step-log', buildId, stepId: step.id, stream, text, time: time() }),
       finished: (step, outcome, durationMs) => {
-        const event: StepFinishedEvent = { type: 'step-finished', buildId, ...stepFields(step), ...outcome, durationMs }
+        const startedAt = outcome.status === 'not-run' ? undefined : stepStarts.get(step.id)
+        const event: StepFinishedEvent = {
+          type: 'step-finished',
+          buildId,
+          ...stepFields(step),
+          ...outcome,
+          durationMs,
+          ...(startedAt === undefined ? {} : { startedAt }),
+        }
         finished.set(step.id, event)
         emit(event)
       },
@@ -66,12 +79,7 @@ export class EmbeddedBackend implements Backend {
         dockerfileText: text,
         store,
         executor,
-        // FROM an image that is not in the store: the local Docker daemon's copy if it has one,
-        // else a pull from its registry, as docker build would.
-        pull: async (ref) => {
-          if (await daemonHasImage(ref)) await importFromDaemon(store, ref)
-          else await pullImage(store, ref, signal ? { signal } : {})
-        },
+        pull: baseImageFetcher({ store, buildId, emit, ...(signal ? { signal } : {}) }),
         ...(request.buildArgs ? { buildArgs: request.buildArgs } : {}),
         ...(request.target ? { target: request.target } : {}),
       })
@@ -81,7 +89,7 @@ export class EmbeddedBackend implements Backend {
       const context = await openBuildContext({
         contextDir,
         dockerfilePath,
-        statCachePath: path.join(store.paths.tmp, '..', 'contexts', `${contextKey(contextDir)}.json`),
+        statCachePath: contextStatCachePath(store, contextDir),
       })
       const results = new Map<number, StageResult>()
       try {
@@ -146,7 +154,7 @@ function stepFields(step: PlannedStep) {
   return { stepId: step.id, stage: step.stage, index: step.index, instruction: step.instruction, location: step.location }
 }
 
-async function readDockerfile(file: string): Promise<string> {
+export async function readDockerfile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
@@ -155,10 +163,6 @@ async function readDockerfile(file: string): Promise<string> {
       cause: error,
     })
   }
-}
-
-function contextKey(dir: string): string {
-  return Buffer.from(dir).toString('base64url').slice(-64)
 }
 
 function failurePayload(error: unknown, cancelled: boolean): ApiErrorPayload {

@@ -39,38 +39,63 @@ export interface KeyedStepResult {
   layer: BuiltLayer
 }
 
+export type StepLookupOptions = Omit<KeyedStepOptions, 'writeLayer'>
+
+/** What the cache says of a step before anything runs: a hit with its layer, or why it misses. */
+export interface StepLookup {
+  key: string
+  record: StepRecord
+  /** The recorded layer, on a hit. */
+  hit?: BuiltLayer
+  /** On a miss: against the last build's record for the same step. */
+  reason?: MissReason
+}
+
 /**
- * One step that has a cache key: a hit reuses the recorded layer without reading it; a miss
- * says why (against the last build's record for the same step), writes the layer into the
- * store, and records both the key and the inputs for the next build to compare with.
+ * The cache's answer for one step, reading only: the entry for its key, and on a miss the reason
+ * (against the record the same step identity left last time). The build acts on it
+ * (runKeyedStep); a forecast reports it, so the two can never apply different rules.
  */
-export async function runKeyedStep(options: KeyedStepOptions): Promise<KeyedStepResult> {
+export async function lookupKeyedStep(options: StepLookupOptions): Promise<StepLookup> {
   const { store, identity, inputs } = options
   const key = cacheKey(inputs)
   const record: StepRecord = { instruction: options.instruction, inputs }
   const entry = options.noCache || options.volatile ? undefined : await getCacheEntry(store, key)
-
-  let result: KeyedStepResult
   if (entry?.layer && entry.layer.uncompressedSize !== undefined) {
     const { digest, diffId, size, uncompressedSize } = entry.layer
-    result = { cached: true, layer: layerRef({ digest, diffId, size, uncompressedSize }) }
+    return { key, record, hit: layerRef({ digest, diffId, size, uncompressedSize }) }
+  }
+  const previous = parseStepRecord((await lastInputs(store, identity))?.inputs)
+  const reason: MissReason =
+    options.volatile && !options.noCache
+      ? { kind: 'other', detail: 'ADD of a URL without --checksum is fetched again on every build' }
+      : explainMiss(record, previous, {
+          noCache: options.noCache,
+          ...(options.parentRebuilt ? { parentRebuilt: options.parentRebuilt } : {}),
+        })
+  return { key, record, reason }
+}
+
+/**
+ * One step that has a cache key: a hit reuses the recorded layer without reading it; a miss
+ * says why, writes the layer into the store, and records both the key and the inputs for the
+ * next build to compare with.
+ */
+export async function runKeyedStep(options: KeyedStepOptions): Promise<KeyedStepResult> {
+  const { store, identity, inputs } = options
+  const lookup = await lookupKeyedStep(options)
+  let result: KeyedStepResult
+  if (lookup.hit) {
+    result = { cached: true, layer: lookup.hit }
   } else {
-    const previous = parseStepRecord((await lastInputs(store, identity))?.inputs)
-    const reason: MissReason =
-      options.volatile && !options.noCache
-        ? { kind: 'other', detail: 'ADD of a URL without --checksum is fetched again on every build' }
-        : explainMiss(record, previous, {
-            noCache: options.noCache,
-            ...(options.parentRebuilt ? { parentRebuilt: options.parentRebuilt } : {}),
-          })
     const written = await writeIntoStore(store, options.writeLayer)
-    await putCacheEntry(store, key, {
+    await putCacheEntry(store, lookup.key, {
       layer: { digest: written.digest, diffId: written.diffId, size: written.size, uncompressedSize: written.uncompressedSize, mediaType: MediaType.layerTarGzip },
       inputs,
     })
-    result = { cached: false, reason, layer: layerRef(written) }
+    result = { cached: false, ...(lookup.reason ? { reason: lookup.reason } : {}), layer: layerRef(written) }
   }
-  await recordInputs(store, identity, record)
+  await recordInputs(store, identity, lookup.record)
   return result
 }
 

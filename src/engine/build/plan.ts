@@ -21,14 +21,21 @@ export interface PlanOptions {
   buildArgs?: Record<string, string>
   target?: string
   store: Store
-  executor: Executor
+  /** Asked whether RUN can run here; without it (a forecast) RUN steps are planned unchecked. */
+  executor?: Executor
   /**
    * Fetches an image that FROM or COPY --from names when the store lacks it (a registry pull),
    * so that it resolves afterwards. Its errors are shown at that instruction's line as they
    * are, so they should be in the user's terms (`pull access denied for x`, `manifest unknown:
-   * x:tag not found`, `cannot reach registry …`).
+   * x:tag not found`, `cannot reach registry …`). `at` names the FROM step the image is the base
+   * of, so its progress can be shown on that step; absent for COPY --from and trigger images.
    */
-  pull?: (ref: string) => Promise<void>
+  pull?: (ref: string, at?: { stepId: string }) => Promise<void>
+  /**
+   * Without `pull`: an image the store lacks is passed here and left out of `images` instead of
+   * failing the plan (a forecast says the build will pull it).
+   */
+  onMissingImage?: (ref: string, range: SourceRange) => void
 }
 
 export interface PlannedStage {
@@ -81,11 +88,16 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   })
 
   const images = new Map<string, ResolvedImage>()
-  const need = async (ref: string, range: SourceRange): Promise<void> => {
-    if (!images.has(ref)) images.set(ref, await findImage(options.store, ref, range, options.pull))
+  const need = async (ref: string, range: SourceRange, fromStepId?: string): Promise<void> => {
+    if (images.has(ref)) return
+    if (options.onMissingImage && !options.pull && !(await hasImage(options.store, ref))) {
+      options.onMissingImage(ref, range)
+      return
+    }
+    images.set(ref, await findImage(options.store, ref, range, options.pull, fromStepId))
   }
   for (const stage of resolveTarget(staged.stages, options.target).stages) {
-    if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range)
+    if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range, stepId(stage.index, 0))
     for (const dep of stage.dependencies) if (dep.kind === 'image') await need(dep.ref, dep.instruction.range)
   }
   const containerConfig = (ref: string): { Env?: unknown; OnBuild?: unknown } | undefined => {
@@ -104,7 +116,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   for (;;) {
     const before = images.size
     for (const { stage, triggerDependencies } of expanded.stages) {
-      if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range)
+      if (!stage.base.scratch && stage.base.stage === null) await need(stage.base.expanded, stage.from.range, stepId(stage.index, 0))
       for (const dep of triggerDependencies) if (dep.kind === 'image') await need(dep.ref, dep.instruction.range)
     }
     if (images.size === before) break
@@ -113,7 +125,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
 
   // Asked only when there is a RUN: the check spawns tools, which a COPY-only build need not pay.
   const hasRun = expanded.stages.some(({ steps }) => steps.some((s) => s.expanded.kind === 'run'))
-  const runUnavailable = hasRun ? options.executor.unavailableReason() : undefined
+  const runUnavailable = hasRun ? options.executor?.unavailableReason() : undefined
   if (runUnavailable) {
     for (const { steps } of expanded.stages) {
       for (const { expanded: instruction, onbuild } of steps) {
@@ -129,13 +141,23 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   return { expanded, images, stages, warnings }
 }
 
-async function findImage(store: Store, ref: string, range: SourceRange, pull?: PlanOptions['pull']): Promise<ResolvedImage> {
+async function hasImage(store: Store, ref: string): Promise<boolean> {
+  try {
+    await resolveImage(store, ref)
+    return true
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'not-found') return false
+    throw error
+  }
+}
+
+async function findImage(store: Store, ref: string, range: SourceRange, pull?: PlanOptions['pull'], fromStepId?: string): Promise<ResolvedImage> {
   try {
     return await resolveImage(store, ref)
   } catch (error) {
     if (pull && error instanceof StoreError && error.code === 'not-found') {
       try {
-        await pull(ref)
+        await pull(ref, fromStepId === undefined ? undefined : { stepId: fromStepId })
         return await resolveImage(store, ref)
       } catch (pullError) {
         // A cancelled build stays a cancellation, not an error at the FROM line.

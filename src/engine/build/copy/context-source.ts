@@ -3,8 +3,6 @@
 // source trees, and adds --parents, which keeps each match's path below the context root or
 // below the `/./` pivot (BuildKit copies the pivot's contents with an include pattern).
 
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { containsWildcards, sourceNotFound } from './context-port'
 import type { BuildContext, ContextEntry, CopySourceItem } from './context-port'
@@ -16,15 +14,6 @@ import { filterWalk } from './pattern-filter'
 export interface ContextSourceOptions {
   readonly exclude: readonly string[]
   readonly parents: boolean
-}
-
-async function* readNoFollow(path: string): AsyncGenerator<Uint8Array> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
-  try {
-    yield* fh.createReadStream({ autoClose: false, highWaterMark: 1 << 18 })
-  } finally {
-    await fh.close()
-  }
 }
 
 function nodeOf(context: BuildContext, e: ContextEntry, name: string): SourceNode | undefined {
@@ -49,7 +38,7 @@ function nodeOf(context: BuildContext, e: ContextEntry, name: string): SourceNod
     ...base,
     // O_NOFOLLOW: the walk saw a regular file here; if it has since been swapped for a symlink,
     // fail rather than read whatever it points at (possibly outside the context).
-    content: { from: 'stream', open: () => readNoFollow(hostPath) },
+    content: { from: 'file', path: hostPath, noFollow: true },
     inodeKey: e.hardlinkTo ?? (e.nlink > 1 ? e.relPath : undefined),
   }
 }
