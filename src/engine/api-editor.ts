@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto'
 import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ApiHandlers } from '../shared/contract'
-import { maxDockerfileChars, type EditorDiagnostic } from '../shared/editor-api'
+import { maxDockerfileChars, type CheckDockerfileArgs, type CheckDockerfileResult, type EditorDiagnostic } from '../shared/editor-api'
 import { ApiError } from '../shared/errors'
+import { createDockerignore, createProjectLint, type LintApiOptions, type ProjectLint } from './api-lint'
 import { isInside, resolveProjectDir, resolveProjectFile } from './api-paths'
 import { DockerfileParseError, InstructionError, parseDockerfile, parseStages, type SourceRange } from './dockerfile'
 
-type EditorHandlers = Pick<ApiHandlers, 'readDockerfile' | 'saveDockerfile' | 'checkDockerfile'>
+type EditorHandlers = Pick<ApiHandlers, 'readDockerfile' | 'saveDockerfile' | 'checkDockerfile' | 'createDockerignore'>
 
-/** The editor's calls: read, save (atomically, inside the project) and check a Dockerfile. */
-export function createEditorApi(): { handlers: EditorHandlers } {
+/**
+ * The editor's calls: read, save (atomically, inside the project) and check a Dockerfile, with
+ * the size and cache lint measured against the project's builds (`store`).
+ */
+export function createEditorApi(options: LintApiOptions = {}): { handlers: EditorHandlers } {
+  const projectLint = createProjectLint(options)
   return {
     handlers: {
       async readDockerfile({ dir, dockerfile }) {
@@ -28,8 +33,11 @@ export function createEditorApi(): { handlers: EditorHandlers } {
         await writeAtomically(target, text)
         return { saved: true }
       },
-      checkDockerfile({ text }) {
-        return Promise.resolve({ diagnostics: checkDockerfileText(text) })
+      checkDockerfile(args) {
+        return checkDockerfile(args, projectLint)
+      },
+      async createDockerignore({ dir, text }) {
+        return { created: await createDockerignore(dir, text) }
       },
     },
   }
@@ -89,12 +97,41 @@ function diagnostic(message: string, severity: EditorDiagnostic['severity'], ran
 
 /** The engine's parser and stage checks over a text: errors at their ranges, then warnings. */
 export function checkDockerfileText(text: string): EditorDiagnostic[] {
+  return checkSyntax(text).found
+}
+
+/**
+ * `checkDockerfile` outside the UI (the CLI's `layerlab lint`): parse errors and warnings, then
+ * the size and cache lint with costs from the store's builds of the project.
+ */
+export function checkDockerfileInProject(args: CheckDockerfileArgs, options: LintApiOptions = {}): Promise<CheckDockerfileResult> {
+  return checkDockerfile(args, createProjectLint(options))
+}
+
+/** Parse, stage checks, then the size and cache lint (with costs when the project is given). */
+async function checkDockerfile(args: CheckDockerfileArgs, lint: ProjectLint): Promise<CheckDockerfileResult> {
+  const { found, parsed, staged } = checkSyntax(args.text)
+  if (!parsed || !staged) return { diagnostics: found }
+  let project
+  if (args.dir !== undefined && args.dockerfile !== undefined) {
+    const dir = await resolveProjectDir(args.dir)
+    if (!isInside(dir, path.resolve(dir, args.dockerfile))) {
+      throw new ApiError({ code: 'bad-request', message: `${args.dockerfile} is outside the project folder ${dir}` })
+    }
+    project = { dir, dockerfile: path.relative(dir, path.resolve(dir, args.dockerfile)), ...(args.buildId ? { buildId: args.buildId } : {}) }
+  }
+  const linted = await lint.lint(parsed, staged, args.text, project)
+  return { ...linted, diagnostics: [...found, ...linted.diagnostics] }
+}
+
+function checkSyntax(text: string): { found: EditorDiagnostic[]; parsed?: ReturnType<typeof parseDockerfile>; staged?: ReturnType<typeof parseStages> } {
   const found: EditorDiagnostic[] = []
   try {
     const parsed = parseDockerfile(text)
     for (const w of parsed.warnings) found.push(diagnostic(w.message, 'warning', w.range, w.rule))
     const staged = parseStages(parsed)
     for (const w of staged.warnings) found.push(diagnostic(w.message, 'warning', w.range, w.rule))
+    return { found, parsed, staged }
   } catch (error) {
     if (error instanceof InstructionError) {
       for (const range of error.locations) found.push(diagnostic(error.detail, 'error', range))
@@ -104,5 +141,5 @@ export function checkDockerfileText(text: string): EditorDiagnostic[] {
       throw error
     }
   }
-  return found
+  return { found }
 }
