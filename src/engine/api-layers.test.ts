@@ -1,11 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BuildEvent, BuildFinishedEvent, StepFinishedEvent } from '../shared/build-events'
+import { entriesFromTable } from '../shared/layer-file-table'
 import { dispatch } from '../shared/rpc'
 import { createEngineApi, type EngineApi } from './api'
 import { matchSteps } from './api-layers'
+import { LayerFileCache } from './layers'
 
 let root: string
 let project: string
@@ -31,7 +33,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   unsubscribe()
-  api.close()
+  await api.close()
   await rm(root, { recursive: true, force: true })
 })
 
@@ -86,6 +88,51 @@ describe('imageLayers and layerFileTree', () => {
     await expect(api.handlers.layerFileTree({ buildId, layer: 9 })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringContaining('3 layers') })
     const bad = await dispatch(api.handlers, 'layerFileTree', { buildId, image: 'x', layer: 0 })
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+  })
+})
+
+describe('the layer file cache', () => {
+  const cacheDir = (): string => path.join(root, 'store', 'layer-files')
+  /** The warm-up after a build writes one file per layer; waits for all three. */
+  async function cacheFiles(): Promise<string[]> {
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const files = (await readdir(cacheDir()).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))
+      if (files.length === 3) return files
+      if (Date.now() > deadline) throw new Error(`the build's layers were not cached (${files.length} files)`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  it('is filled after a build, answers a fresh engine, and a corrupt file is diffed again', async () => {
+    const buildId = await built()
+    await cacheFiles()
+    const table = await api.handlers.layerFileTable({ buildId, layer: 2 })
+    expect(entriesFromTable(table).find((e) => e.path === 'srv/web/index.html')).toMatchObject({ change: 'modified', size: 19 })
+    const file = new LayerFileCache(cacheDir()).fileOf((await api.handlers.imageLayers({ buildId })).layers.map((l) => l.diffId))
+    const good = await readFile(file, 'utf8')
+
+    // A fresh engine trusts a well-formed file for the chain: it answers what the file says.
+    const planted = { ...table, size: table.size.map((s) => (s === 19 ? 1234 : s)) }
+    await new LayerFileCache(cacheDir()).write((await api.handlers.imageLayers({ buildId })).layers.map((l) => l.diffId), planted)
+    const fresh = createEngineApi({ storeDir: path.join(root, 'store'), env: { DOCKER_HOST: `unix://${path.join(root, 'none.sock')}` }, dockerPollMs: 3_600_000 })
+    try {
+      expect((await fresh.handlers.layerFileTree({ buildId, layer: 2 })).entries.find((e) => e.path === 'srv/web/index.html')?.size).toBe(1234)
+    } finally {
+      await fresh.close()
+    }
+
+    // A corrupt one is not trusted: the layers are diffed again and the file rewritten (closing waits for that).
+    await writeFile(file, good.replace('"diffId"', '"diffID"'))
+    const again = createEngineApi({ storeDir: path.join(root, 'store'), env: { DOCKER_HOST: `unix://${path.join(root, 'none.sock')}` }, dockerPollMs: 3_600_000 })
+    let answer
+    try {
+      answer = await again.handlers.layerFileTable({ buildId, layer: 2 })
+    } finally {
+      await again.close()
+    }
+    expect(answer.size).toEqual(table.size)
+    expect(await readFile(file, 'utf8')).toBe(good)
   })
 })
 

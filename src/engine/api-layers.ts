@@ -1,17 +1,27 @@
+import path from 'node:path'
 import type { StepFinishedEvent } from '../shared/build-events'
 import type { ApiHandlers } from '../shared/contract'
 import { ApiError } from '../shared/errors'
+import { entriesFromTable, tableFromEntries, type LayerFileTable } from '../shared/layer-file-table'
 import type { ImageLayer, ImageLayersView, ImageSelector, LayerFileEntry, LayerFileTree } from '../shared/layers-api'
+import { notInStoreMessage } from './analysis/store-problem'
+import { createdByOf } from './analysis/stored-image'
 import { toBuildView } from './api-records'
+import { DaemonImages, type DaemonLayersImage } from './docker/daemon-layers'
 import { ImageIoError, cachedLayerSizes, layerSizes } from './image-io'
-import { diffLayerStack, type LayerChangeEntry, type LayerDiff, type LayerSource } from './layers'
+import { LayerFileCache, diffLayerStack, type LayerChangeEntry, type LayerDiff, type LayerSource } from './layers'
 import { StoreError, readBuild, resolveImage, type ResolvedImage, type Store } from './store'
 
-type LayerHandlers = Pick<ApiHandlers, 'imageLayers' | 'layerFileTree'>
+type LayerHandlers = Pick<ApiHandlers, 'imageLayers' | 'layerFileTree' | 'layerFileTable'>
+
+/** Beside the layout, like `layer-sizes/`: derived data, never content. */
+const LAYER_FILES_DIR = 'layer-files'
 
 export interface LayerApiOptions {
   store: () => Promise<Store>
-  /** How many diffed layers to keep in memory (each holds its changed paths); default 256. */
+  /** Images of the Docker daemon (`daemonImage`, Docker-built builds); default: the daemon discovery finds in process.env. */
+  daemon?: DaemonImages
+  /** How many layers' tables to keep in memory (the rest are read from their cache files); default 32. */
   cachedLayers?: number
 }
 
@@ -23,11 +33,18 @@ interface Located {
   steps: StepFinishedEvent[]
 }
 
+/** An image in the Docker daemon: given by `daemonImage`, or the result of a Docker build. */
+interface LocatedInDaemon {
+  daemon: DaemonLayersImage
+  buildId?: string
+  steps: StepFinishedEvent[]
+}
+
 /** The user's words for a store or image problem; anything else is passed on. */
 function userError(error: unknown, what: string): never {
   if (error instanceof ApiError) throw error
   if ((error instanceof StoreError || error instanceof ImageIoError) && error.code === 'not-found') {
-    throw new ApiError({ code: 'not-found', message: `${what} is not in the store (it may have been pruned): ${error.message}` })
+    throw new ApiError({ code: 'not-found', message: notInStoreMessage(error, what) })
   }
   if (error instanceof StoreError && (error.code === 'invalid-reference' || error.code === 'invalid-digest' || error.code === 'invalid-argument')) {
     throw new ApiError({ code: 'bad-request', message: error.message })
@@ -59,14 +76,11 @@ export function matchSteps(diffIds: readonly string[], steps: readonly StepFinis
   return out
 }
 
-function createdByOf(image: ResolvedImage): string[] {
-  const history = Array.isArray(image.config.history) ? (image.config.history as { created_by?: unknown; empty_layer?: unknown }[]) : []
-  const out: string[] = []
-  for (const entry of history) {
-    if (entry?.empty_layer === true) continue
-    out.push(typeof entry?.created_by === 'string' ? entry.created_by : '')
+function* fileEntries(changes: Iterable<LayerChangeEntry>): Generator<LayerFileEntry> {
+  for (const change of changes) {
+    const entry = toFileEntry(change)
+    if (entry) yield entry
   }
-  return out
 }
 
 function toFileEntry(change: LayerChangeEntry): LayerFileEntry | undefined {
@@ -78,24 +92,48 @@ function toFileEntry(change: LayerChangeEntry): LayerFileEntry | undefined {
   return out
 }
 
-/** The image-layer and file-tree calls. Diffs are cached per chain of diffIDs for the engine's life. */
-export function createLayerApi(options: LayerApiOptions): { handlers: LayerHandlers } {
-  const limit = options.cachedLayers ?? 256
-  /** Key: the diffIDs from the base up to the layer, joined. Insertion order is use order (LRU). */
-  const diffs = new Map<string, LayerDiff>()
-  const running = new Map<string, Promise<LayerDiff[]>>()
+/**
+ * The image-layer and file-tree calls. A layer's changed paths are cached per chain of diffIDs:
+ * the most recent in memory, all of them in the store's `layer-files/` (see LayerFileCache).
+ */
+export interface LayerApi {
+  handlers: LayerHandlers
+  /** Diff a store image's layers in the background, so that its first file view is quick. */
+  warm(selector: ImageSelector): Promise<void>
+  /** No more warming; resolves when the warm-ups and cache writes under way are done. */
+  close(): Promise<void>
+}
 
-  const remember = (key: string, diff: LayerDiff): void => {
-    diffs.delete(key)
-    diffs.set(key, diff)
-    while (diffs.size > limit) {
-      const oldest = diffs.keys().next().value
+export function createLayerApi(options: LayerApiOptions): LayerApi {
+  const limit = options.cachedLayers ?? 32
+  /** Key: the diffIDs from the base up to the layer, joined. Insertion order is use order (LRU). */
+  const tables = new Map<string, LayerFileTable>()
+  const running = new Map<string, Promise<LayerFileTable[]>>()
+  /** Cache files being written, one stack after another. */
+  let writes: Promise<void> = Promise.resolve()
+  const warming = new Set<Promise<void>>()
+  let closed = false
+
+  const remember = (key: string, table: LayerFileTable): void => {
+    tables.delete(key)
+    tables.set(key, table)
+    while (tables.size > limit) {
+      const oldest = tables.keys().next().value
       if (oldest === undefined) break
-      diffs.delete(oldest)
+      tables.delete(oldest)
     }
   }
+  const cacheOf = async (): Promise<LayerFileCache> => new LayerFileCache(path.join((await options.store()).dir, LAYER_FILES_DIR))
 
-  async function locate(selector: ImageSelector): Promise<Located> {
+  const daemon = options.daemon ?? new DaemonImages()
+
+  async function inDaemon(ref: string, build?: { id: string; steps: StepFinishedEvent[] }): Promise<LocatedInDaemon> {
+    // DaemonImages throws ApiErrors already worded for the user.
+    return { daemon: await daemon.layers(ref), steps: build?.steps ?? [], ...(build ? { buildId: build.id } : {}) }
+  }
+
+  async function locate(selector: ImageSelector): Promise<Located | LocatedInDaemon> {
+    if ('daemonImage' in selector) return inDaemon(selector.daemonImage)
     const store = await options.store()
     if ('buildId' in selector) {
       const id = selector.buildId
@@ -109,6 +147,7 @@ export function createLayerApi(options: LayerApiOptions): { handlers: LayerHandl
         const why = view.status === 'running' ? 'is still running' : view.status === 'succeeded' ? 'kept no image' : `${view.status} before making an image`
         throw new ApiError({ code: 'not-found', message: `build ${id} ${why}, so it has no layers to show` })
       }
+      if (view.backend === 'docker') return inDaemon(view.image.digest, { id, steps: view.steps })
       try {
         const image = await resolveImage(store, view.image.digest)
         return { image, digest: view.image.digest, buildId: id, steps: view.steps }
@@ -132,8 +171,32 @@ export function createLayerApi(options: LayerApiOptions): { handlers: LayerHandl
     return diffIds
   }
 
+  function daemonImageLayers(located: LocatedInDaemon): ImageLayersView {
+    const { diffIds, sizes, createdBy, id } = located.daemon
+    const steps = matchSteps(diffIds, located.steps)
+    const layers = diffIds.map((diffId, index): ImageLayer => {
+      const step = steps[index]
+      const layer: ImageLayer = {
+        index,
+        diffId,
+        size: sizes[index] ?? 0,
+        createdBy: createdBy[index] ?? '',
+        origin: step ? (step.status === 'cached' ? 'cached' : 'built') : 'base',
+      }
+      if (step) layer.step = { id: step.stepId, instruction: step.instruction, line: step.location.start.line, status: step.status }
+      return layer
+    })
+    return {
+      image: id,
+      ...(located.buildId ? { buildId: located.buildId } : {}),
+      totalSize: layers.reduce((sum, l) => sum + l.size, 0),
+      layers,
+    }
+  }
+
   async function imageLayers(selector: ImageSelector): Promise<ImageLayersView> {
     const located = await locate(selector)
+    if ('daemon' in located) return daemonImageLayers(located)
     const store = await options.store()
     const diffIds = diffIdsOf(located.image)
     const steps = matchSteps(diffIds, located.steps)
@@ -170,47 +233,101 @@ export function createLayerApi(options: LayerApiOptions): { handlers: LayerHandl
     }
   }
 
-  async function layerFileTree(args: ImageSelector & { layer: number }): Promise<LayerFileTree> {
-    const located = await locate('buildId' in args ? { buildId: args.buildId } : { image: args.image })
-    const store = await options.store()
-    const diffIds = diffIdsOf(located.image)
-    const index = args.layer
+  /** The layer's table: from memory, else the cache file, else by diffing the stack (which caches every layer of it). */
+  async function layerTable(args: ImageSelector & { layer: number }): Promise<LayerFileTable> {
+    const { layer: index, ...selector } = args
+    const located = await locate(selector as ImageSelector)
+    const diffIds = 'daemon' in located ? located.daemon.diffIds : diffIdsOf(located.image)
     if (index >= diffIds.length) {
       throw new ApiError({ code: 'bad-request', message: `the image has ${diffIds.length} layer${diffIds.length === 1 ? '' : 's'}; there is no layer ${index}` })
     }
-    const key = diffIds.slice(0, index + 1).join(',')
-    let diff = diffs.get(key)
-    if (!diff) {
-      // Diff the whole stack once: every layer's diff is then cached under its own chain.
-      const chain = diffIds.join(',')
-      let pending = running.get(chain)
-      if (!pending) {
-        const sources: LayerSource[] = located.image.manifest.layers.map((descriptor) => () => blob(store, descriptor.digest))
-        pending = diffLayerStack(sources).finally(() => running.delete(chain))
-        running.set(chain, pending)
-      }
+    const chain = diffIds.slice(0, index + 1)
+    const key = chain.join(',')
+    const known = tables.get(key)
+    if (known) {
+      remember(key, known)
+      return known
+    }
+    const cache = await cacheOf()
+    const cached = await cache.read(chain)
+    if (cached) {
+      remember(key, cached)
+      return cached
+    }
+    const all = await diffStack(located, diffIds)
+    const table = all[index]
+    if (!table) throw new ApiError({ code: 'internal', message: `layer ${index} could not be diffed` })
+    return table
+  }
+
+  /** Diffs every layer of the image once (concurrent askers share the work) and caches each table under its chain. */
+  function diffStack(located: Located | LocatedInDaemon, diffIds: readonly string[]): Promise<LayerFileTable[]> {
+    const whole = diffIds.join(',')
+    let pending = running.get(whole)
+    if (pending) return pending
+    pending = (async () => {
       let all: LayerDiff[]
       try {
-        all = await pending
+        all = 'daemon' in located ? await daemon.diffs(located.daemon.id) : await storeDiffs(located)
       } catch (error) {
         if (error instanceof Error && error.name === 'TarFormatError') {
           throw new ApiError({ code: 'internal', message: `a layer of this image is not a readable tar: ${error.message}` })
         }
-        userError(error, `a layer of image ${located.digest}`)
+        userError(error, `a layer of image ${'daemon' in located ? located.daemon.id : located.digest}`)
       }
-      for (const [i, d] of all.entries()) remember(diffIds.slice(0, i + 1).join(','), d)
-      diff = all[index]
-      if (!diff) throw new ApiError({ code: 'internal', message: `layer ${index} could not be diffed` })
-    } else remember(key, diff)
-    const entries: LayerFileEntry[] = []
-    for (const change of diff.changes) {
-      const entry = toFileEntry(change)
-      if (entry) entries.push(entry)
-    }
-    return { index, diffId: diffIds[index] ?? '', entries, entryCount: diff.entryCount }
+      const cache = await cacheOf()
+      const out = all.map((diff, i) => tableFromEntries({ index: i, diffId: diffIds[i] ?? '', entryCount: diff.entryCount }, fileEntries(diff.changes)))
+      for (const [i, table] of out.entries()) remember(diffIds.slice(0, i + 1).join(','), table)
+      // The asker gets its answer now; the files are written behind it (best effort, never failing).
+      writes = writes.then(async () => {
+        for (const [i, table] of out.entries()) await cache.write(diffIds.slice(0, i + 1), table)
+      })
+      return out
+    })().finally(() => running.delete(whole))
+    running.set(whole, pending)
+    return pending
   }
 
-  return { handlers: { imageLayers, layerFileTree } }
+  async function layerFileTree(args: ImageSelector & { layer: number }): Promise<LayerFileTree> {
+    const table = await layerTable(args)
+    return { index: table.index, diffId: table.diffId, entries: entriesFromTable(table), entryCount: table.entryCount }
+  }
+
+  /**
+   * Diffs a store image's layers in the background (after a build), so that its first file view
+   * reads a cache file instead of every layer. Docker daemon images are left to the first ask:
+   * exporting them is not worth doing for a view nobody may open.
+   */
+  function warm(selector: ImageSelector): Promise<void> {
+    if (closed) return Promise.resolve()
+    const work = warmUp(selector).finally(() => warming.delete(work))
+    warming.add(work)
+    return work
+  }
+
+  async function warmUp(selector: ImageSelector): Promise<void> {
+    const located = await locate(selector)
+    if (closed) return
+    if ('daemon' in located) return
+    const diffIds = diffIdsOf(located.image)
+    if (diffIds.length === 0 || (await (await cacheOf()).read(diffIds)) !== undefined) return
+    await diffStack(located, diffIds)
+    await writes
+  }
+
+  async function storeDiffs(located: Located): Promise<LayerDiff[]> {
+    const store = await options.store()
+    const sources: LayerSource[] = located.image.manifest.layers.map((descriptor) => () => blob(store, descriptor.digest))
+    return diffLayerStack(sources)
+  }
+
+  async function close(): Promise<void> {
+    closed = true
+    await Promise.allSettled([...warming])
+    await writes
+  }
+
+  return { handlers: { imageLayers, layerFileTree, layerFileTable: layerTable }, warm, close }
 }
 
 async function* blob(store: Store, digest: string): AsyncGenerator<Uint8Array> {

@@ -42,3 +42,4 @@ export { UnsafePathError, resolveDirInRoot, type ResolveOptions, type SymlinkedP
 export type { ChangeKind, DirectoryRollup, FileNodeType, FileTreeEntry, FileTreeNode, LayerChangeEntry, LayerDiff } from './file-tree-model'
 export { layerRecords, type LayerRecord } from './file-tree'
 export { createLayerStack, diffLayerStack, type LayerSource, type LayerStack } from './layer-diff'
+export { LayerFileCache } from './layer-file-cache'

@@ -113,7 +113,11 @@ async function applyLayer(tree: MergedTree, index: number, source: AsyncIterable
   }
 
   for (const entry of entries) put(entry, false)
-  return { index, changes: sortByPath([...changes.values()]), directories: rollup(changes), entryCount, whiteoutCount: hidden.length }
+  const diff = { index, changes: sortByPath([...changes.values()]), entryCount, whiteoutCount: hidden.length } as LayerDiff
+  // The roll-up walks every change's ancestors: made on first read, as the file view never needs it.
+  let directories: DirectoryRollup[] | undefined
+  Object.defineProperty(diff, 'directories', { enumerable: true, get: () => (directories ??= rollup(diff.changes)) })
+  return diff
 }
 
 function sortByPath<T extends { path: string }>(items: T[]): T[] {
@@ -123,9 +127,9 @@ function sortByPath<T extends { path: string }>(items: T[]): T[] {
     .map(({ item }) => item)
 }
 
-function rollup(changes: Map<string, LayerChangeEntry>): DirectoryRollup[] {
+function rollup(changes: readonly LayerChangeEntry[]): DirectoryRollup[] {
   const dirs = new Map<string, DirectoryRollup>()
-  for (const change of changes.values()) {
+  for (const change of changes) {
     const size = change.entry?.type === 'file' ? change.entry.size : 0
     const removedSize = change.change === 'removed' && change.previous?.type === 'file' ? change.previous.size : 0
     for (const dir of ['', ...ancestors(change.path)]) {

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { Transform, type TransformCallback, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGzip } from 'node:zlib'
+import { ParallelGzip } from './parallel-gzip'
 import { directoryEntries, type DirectoryEntriesOptions } from './directory-entries'
 import { changeEntries, type ChangeEntriesOptions, type LayerChange } from './layer-changes'
 import type { LayerEntry } from './layer-entry'
@@ -76,7 +76,7 @@ export async function writeLayer(entries: Iterable<LayerEntry>, destination: Wri
   const out = typeof destination === 'string' ? createWriteStream(destination) : destination
   try {
     if (compression === 'gzip') {
-      await pipeline(encodeTar(prepared), tarTap, createGzip({ level: options.gzipLevel ?? 1, chunkSize: 1 << 16 }), blobTap, out)
+      await pipeline(encodeTar(prepared), tarTap, new ParallelGzip(options.gzipLevel ?? 1), blobTap, out)
     } else {
       await pipeline(encodeTar(prepared), tarTap, out)
     }

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream'
  * would keep thousands of descriptors open while the list is sorted.
  */
 export type FileContent =
-  | { readonly from: 'file'; readonly path: string }
+  /** `noFollow`: fail (ELOOP) rather than read through a symlink that replaced the file. */
+  | { readonly from: 'file'; readonly path: string; readonly noFollow?: boolean }
   | { readonly from: 'stream'; readonly open: () => Readable | AsyncIterable<Uint8Array> }
   | { readonly from: 'bytes'; readonly bytes: Uint8Array }
 

@@ -1,3 +1,7 @@
+import { createReadStream } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
@@ -116,6 +120,20 @@ describe('layer blobs', () => {
   it('names compressions it cannot read', async () => {
     await expect(decompressedLayer([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0])])).rejects.toThrow(/zstd-compressed layers are not supported/)
     await expect(decompressedLayer([Buffer.from('BZh91AY')])).rejects.toThrow(/bzip2/)
+  })
+
+  it('closes the blob file of a layer it cannot read', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'layerlab-zstd-'))
+    try {
+      const blob = path.join(dir, 'layer.zst')
+      await writeFile(blob, Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(1 << 20, 7)]))
+      const source = createReadStream(blob, { highWaterMark: 64 })
+      await expect(decompressedLayer(source)).rejects.toThrow(/zstd-compressed layers are not supported/)
+      expect(source.destroyed).toBe(true)
+      await new Promise<void>((resolve) => (source.closed ? resolve() : source.once('close', () => resolve())))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('reports a corrupt gzip stream as an error, not as an empty layer', async () => {

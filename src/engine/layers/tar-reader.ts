@@ -267,8 +267,13 @@ export async function decompressedLayer(source: ByteSource): Promise<AsyncIterab
   })()
   const compression = sniffCompression(head)
   if (compression === 'none') return replay
-  if (compression !== 'gzip') throw new TarFormatError(`${compression}-compressed layers are not supported (only gzip and uncompressed)`)
-  const gunzip = createGunzip()
+  if (compression !== 'gzip') {
+    // Nobody will read the rest: close the source (an open blob file, a response) now.
+    if (!done) await iterator.return?.()
+    throw new TarFormatError(`${compression}-compressed layers are not supported (only gzip and uncompressed)`)
+  }
+  // Big output chunks: a layer of many small members is mostly headers, read per chunk.
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 })
   // pipeline (not pipe) so that a reader stopping early also closes the source; its error, if
   // any, already reached the consumer through gunzip.
   pipeline(Readable.from(replay), gunzip, () => undefined)

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -91,6 +94,46 @@ describe('validation', () => {
     await expect(tarBytes([short])).rejects.toThrow(/ended before its declared size of 10/)
     const long: LayerEntry = { type: 'file', path: 'f', ...meta, size: 1, content: { from: 'stream', open: () => Readable.from([Buffer.from('abc')]) } }
     await expect(tarBytes([long])).rejects.toThrow(/grew past/)
+  })
+
+  it('reads files from disk, small and large, and notices one that changed size since it was listed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'layerlab-tar-files-'))
+    try {
+      const small = Buffer.from('small file\n')
+      const large = Buffer.alloc(300 * 1024, 7)
+      writeFileSync(join(root, 'small'), small)
+      writeFileSync(join(root, 'large'), large)
+      const fromDisk = (path: string, name: string, size: number, noFollow = false): LayerEntry => ({
+        type: 'file', path: name, ...meta, size, content: { from: 'file', path: join(root, path), noFollow },
+      })
+      const got = await members(await tarBytes([fromDisk('small', 'a', small.length), fromDisk('large', 'b', large.length)]))
+      expect(got.map((m) => [m.header.name, m.data.length])).toEqual([['a', small.length], ['b', large.length]])
+      expect(got[0]?.data).toBe(small.toString())
+      for (const name of ['small', 'large']) {
+        const size = name === 'small' ? small.length : large.length
+        await expect(tarBytes([fromDisk(name, 'f', size + 5)])).rejects.toThrow(/ended before its declared size/)
+        await expect(tarBytes([fromDisk(name, 'f', size - 5)])).rejects.toThrow(/grew past/)
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('does not read through a symlink that replaced a file when told not to follow', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'layerlab-tar-nofollow-'))
+    try {
+      writeFileSync(join(root, 'secret'), 'outside')
+      symlinkSync(join(root, 'secret'), join(root, 'swapped'))
+      const entry = (noFollow: boolean, size: number): LayerEntry => ({
+        type: 'file', path: 'f', ...meta, size, content: { from: 'file', path: join(root, 'swapped'), noFollow },
+      })
+      await expect(tarBytes([entry(true, 7)])).rejects.toThrow(/ELOOP/)
+      writeFileSync(join(root, 'secret'), Buffer.alloc(100 * 1024))
+      await expect(tarBytes([entry(true, 100 * 1024)])).rejects.toThrow(/ELOOP/)
+      expect((await members(await tarBytes([entry(false, 100 * 1024)])))[0]?.data.length).toBe(100 * 1024)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
 

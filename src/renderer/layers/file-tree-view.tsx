@@ -1,32 +1,35 @@
 import { useMemo, useState } from 'react'
 import { formatSize } from '../../shared/format'
-import type { LayerFileTree } from '../../shared/layers-api'
-import { allDirectories, buildTree, flattenTree, initialExpanded, matchingNodes, modeString, type FlatRow, type SortKey, type TreeNode } from './file-tree'
+import type { LayerFileRowChange, LayerFileTable } from '../../shared/layers-api'
+import { FileTreeModel, allDirectories, flattenTree, initialExpanded, matchingNodes, modeString, type FlatRow, type SortKey } from './file-tree'
 import { VirtualList } from './virtual-list'
 
 const ROW_HEIGHT = 24
 const LIST_HEIGHT = 420
 
-const marker: Record<TreeNode['change'], { letter: string; tone: string; label: string }> = {
+const marker: Record<LayerFileRowChange, { letter: string; tone: string; label: string }> = {
   added: { letter: 'A', tone: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/60 dark:text-emerald-200', label: 'added' },
   modified: { letter: 'M', tone: 'bg-amber-100 text-amber-900 dark:bg-amber-900/60 dark:text-amber-100', label: 'modified' },
   removed: { letter: 'D', tone: 'bg-red-100 text-red-800 dark:bg-red-900/60 dark:text-red-200', label: 'removed' },
   unchanged: { letter: '', tone: '', label: 'unchanged (holds changes)' },
 }
 
-function Row({ row, onToggle }: { row: FlatRow; onToggle: (path: string) => void }) {
-  const { node, depth, expanded } = row
-  const isDir = node.children !== undefined
-  const m = marker[node.change]
-  const entry = node.entry
+function Row({ model, row, onToggle }: { model: FileTreeModel; row: FlatRow; onToggle: (id: number) => void }) {
+  const { id, depth, expanded } = row
+  const isDir = model.isDir(id)
+  const kind = model.kind(id)
+  const change = kind.change
+  const m = marker[change]
+  const path = model.path(id)
+  const linkTarget = model.linkTarget(id)
   // The directory's own change has its marker: the counts are of what lies below it.
-  const below = (kind: 'added' | 'modified' | 'removed'): number => node[kind] - (node.change === kind ? 1 : 0)
+  const below = (k: 'added' | 'modified' | 'removed'): number => (model[k][id] ?? 0) - (change === k ? 1 : 0)
   return (
     <div
-      className={`flex h-full items-center gap-2 px-2 text-xs hover:bg-zinc-50 dark:hover:bg-zinc-800/60 ${node.change === 'removed' ? 'text-zinc-400 line-through' : ''}`}
+      className={`flex h-full items-center gap-2 px-2 text-xs hover:bg-zinc-50 dark:hover:bg-zinc-800/60 ${change === 'removed' ? 'text-zinc-400 line-through' : ''}`}
       data-testid="file-row"
-      data-path={node.path}
-      data-change={node.change}
+      data-path={path}
+      data-change={change}
     >
       <span
         className={`inline-flex size-4 shrink-0 items-center justify-center rounded text-[10px] font-bold no-underline ${m.tone}`}
@@ -35,15 +38,15 @@ function Row({ row, onToggle }: { row: FlatRow; onToggle: (path: string) => void
       >
         {m.letter}
       </span>
-      <span className="hidden w-20 shrink-0 font-mono text-[11px] text-zinc-400 sm:inline">{entry ? modeString(entry.type, entry.mode) : ''}</span>
+      <span className="hidden w-20 shrink-0 font-mono text-[11px] text-zinc-400 sm:inline">{change !== 'unchanged' ? modeString(kind.type, kind.mode) : ''}</span>
       <span className="flex min-w-0 flex-1 items-center" style={{ paddingLeft: depth * 14 }}>
         {isDir ? (
           <button
             type="button"
             className="mr-1 w-4 shrink-0 text-zinc-400 hover:text-zinc-700 dark:hover:text-zinc-200"
-            aria-label={`${expanded ? 'Collapse' : 'Expand'} ${node.path}`}
+            aria-label={`${expanded ? 'Collapse' : 'Expand'} ${path}`}
             aria-expanded={expanded}
-            onClick={() => onToggle(node.path)}
+            onClick={() => onToggle(id)}
           >
             {expanded ? '▾' : '▸'}
           </button>
@@ -51,10 +54,10 @@ function Row({ row, onToggle }: { row: FlatRow; onToggle: (path: string) => void
           <span className="mr-1 w-4 shrink-0" />
         )}
         <span className={`truncate font-mono ${isDir ? 'font-semibold' : ''}`} data-testid="file-name">
-          {node.name}
+          {model.name(id)}
           {isDir ? '/' : ''}
         </span>
-        {entry?.linkTarget !== undefined && <span className="ml-1 truncate font-mono text-zinc-400">→ {entry.linkTarget}</span>}
+        {linkTarget !== undefined && <span className="ml-1 truncate font-mono text-zinc-400">→ {linkTarget}</span>}
       </span>
       {isDir && (
         <span className="shrink-0 text-[11px] text-zinc-400" title="added · modified · removed below">
@@ -64,24 +67,25 @@ function Row({ row, onToggle }: { row: FlatRow; onToggle: (path: string) => void
         </span>
       )}
       <span className="w-20 shrink-0 text-right tabular-nums" data-testid="file-size">
-        {node.change === 'removed' ? formatSize(node.removedSize) : isDir || node.type === 'file' ? formatSize(node.size) : ''}
+        {change === 'removed' ? formatSize(model.removedSize[id] ?? 0) : isDir || kind.type === 'file' ? formatSize(model.size[id] ?? 0) : ''}
       </span>
     </div>
   )
 }
 
 /** One layer's changed files as a tree: filter by name, sort by name or size, virtualised. */
-export function FileTreeView({ tree }: { tree: LayerFileTree }) {
-  const root = useMemo(() => buildTree(tree.entries), [tree])
-  const [expanded, setExpanded] = useState<Set<string>>(() => initialExpanded(root, tree.entries.length))
+export function FileTreeView({ tree, initialFilter = '' }: { tree: LayerFileTable; initialFilter?: string }) {
+  const model = useMemo(() => new FileTreeModel(tree), [tree])
+  const [expanded, setExpanded] = useState<Set<number>>(() => initialExpanded(model))
   const [sort, setSort] = useState<SortKey>('name')
-  const [filter, setFilter] = useState('')
-  const matches = useMemo(() => matchingNodes(root, filter), [root, filter])
-  const rows = useMemo(() => flattenTree(root, { expanded, sort, ...(matches ? { matches } : {}) }), [root, expanded, sort, matches])
-  const toggle = (path: string): void => {
+  const [filter, setFilter] = useState(initialFilter)
+  const matches = useMemo(() => matchingNodes(model, filter), [model, filter])
+  const rows = useMemo(() => flattenTree(model, { expanded, sort, ...(matches ? { matches } : {}) }), [model, expanded, sort, matches])
+  const root = model.root
+  const toggle = (id: number): void => {
     const next = new Set(expanded)
-    if (next.has(path)) next.delete(path)
-    else next.add(path)
+    if (next.has(id)) next.delete(id)
+    else next.add(id)
     setExpanded(next)
   }
   return (
@@ -108,17 +112,17 @@ export function FileTreeView({ tree }: { tree: LayerFileTree }) {
             <option value="size">by size</option>
           </select>
         </label>
-        <button type="button" className="text-sky-700 hover:underline dark:text-sky-400" onClick={() => setExpanded(allDirectories(root))}>
+        <button type="button" className="text-sky-700 hover:underline dark:text-sky-400" onClick={() => setExpanded(allDirectories(model))}>
           Expand all
         </button>
         <button type="button" className="text-sky-700 hover:underline dark:text-sky-400" onClick={() => setExpanded(new Set())}>
           Collapse all
         </button>
         <span className="ml-auto text-zinc-500" data-testid="file-summary">
-          <span className="text-emerald-700 dark:text-emerald-400">{root.added} added</span> ·{' '}
-          <span className="text-amber-700 dark:text-amber-400">{root.modified} modified</span> ·{' '}
-          <span className="text-red-700 dark:text-red-400">{root.removed} removed</span> · {formatSize(root.size)} written
-          {root.removedSize > 0 ? `, ${formatSize(root.removedSize)} removed` : ''}
+          <span className="text-emerald-700 dark:text-emerald-400">{model.added[root]} added</span> ·{' '}
+          <span className="text-amber-700 dark:text-amber-400">{model.modified[root]} modified</span> ·{' '}
+          <span className="text-red-700 dark:text-red-400">{model.removed[root]} removed</span> · {formatSize(model.size[root] ?? 0)} written
+          {(model.removedSize[root] ?? 0) > 0 ? `, ${formatSize(model.removedSize[root] ?? 0)} removed` : ''}
         </span>
       </div>
       <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
@@ -134,7 +138,7 @@ export function FileTreeView({ tree }: { tree: LayerFileTree }) {
             resetKey={`${tree.index}|${filter}|${sort}`}
             renderRow={(i) => {
               const row = rows[i]
-              return row ? <Row row={row} onToggle={toggle} /> : null
+              return row ? <Row model={model} row={row} onToggle={toggle} /> : null
             }}
             data-testid="file-list"
             aria-label={`files of layer ${tree.index}`}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { tableFromEntries } from '../../shared/layer-file-table'
 import type { LayerFileEntry } from '../../shared/layers-api'
-import { allDirectories, buildTree, flattenTree, initialExpanded, matchingNodes, modeString } from './file-tree'
+import { FileTreeModel, allDirectories, flattenTree, initialExpanded, matchingNodes, modeString, type FlatRow } from './file-tree'
 import { windowRange } from './windowing'
 
 const file = (path: string, size: number, change: LayerFileEntry['change'] = 'added'): LayerFileEntry => ({ path, change, type: 'file', mode: 0o644, uid: 0, gid: 0, size })
@@ -16,19 +17,35 @@ const sample: LayerFileEntry[] = [
   file('tmp/old.log', 70, 'removed'),
 ]
 
+const buildTree = (entries: LayerFileEntry[]): FileTreeModel => new FileTreeModel(tableFromEntries({ index: 0, diffId: 'sha256:x', entryCount: entries.length }, entries))
+const totals = (m: FileTreeModel, id: number) => ({
+  size: m.size[id],
+  removedSize: m.removedSize[id],
+  added: m.added[id],
+  modified: m.modified[id],
+  removed: m.removed[id],
+  change: m.change(id),
+})
+const idOf = (m: FileTreeModel, path: string): number => {
+  for (let i = 0; i < m.count; i++) if (m.path(i) === path) return i
+  throw new Error(`no ${path}`)
+}
+const ids = (m: FileTreeModel, paths: string[]): Set<number> => new Set(paths.map((p) => idOf(m, p)))
+const names = (m: FileTreeModel, rows: FlatRow[]): string[] => rows.map((r) => m.name(r.id))
+
 describe('the layer file tree', () => {
   it('rolls sizes and counts up per directory', () => {
     const root = buildTree(sample)
-    expect(root).toMatchObject({ size: 630, removedSize: 70, added: 5, modified: 1, removed: 1 })
-    const srv = root.children?.find((c) => c.name === 'srv')
-    expect(srv).toMatchObject({ size: 130, added: 5, change: 'added' })
-    expect(root.children?.find((c) => c.name === 'etc')).toMatchObject({ change: 'unchanged', size: 500, modified: 1 })
+    expect(totals(root, root.root)).toMatchObject({ size: 630, removedSize: 70, added: 5, modified: 1, removed: 1 })
+    expect(totals(root, idOf(root, 'srv'))).toMatchObject({ size: 130, added: 5, change: 'added' })
+    expect(totals(root, idOf(root, 'etc'))).toMatchObject({ change: 'unchanged', size: 500, modified: 1 })
+    expect(totals(root, idOf(root, 'tmp'))).toMatchObject({ change: 'unchanged', size: 0, removedSize: 70, removed: 1 })
   })
 
   it('flattens open directories, sorted by name or by size', () => {
     const root = buildTree(sample)
     const all = allDirectories(root)
-    expect(flattenTree(root, { expanded: all, sort: 'name' }).map((r) => `${'  '.repeat(r.depth)}${r.node.name}`)).toEqual([
+    expect(flattenTree(root, { expanded: all, sort: 'name' }).map((r) => `${'  '.repeat(r.depth)}${root.name(r.id)}`)).toEqual([
       'etc',
       '  passwd',
       'srv',
@@ -39,8 +56,8 @@ describe('the layer file tree', () => {
       'tmp',
       '  old.log',
     ])
-    expect(flattenTree(root, { expanded: new Set(), sort: 'size' }).map((r) => r.node.name)).toEqual(['etc', 'srv', 'tmp'])
-    expect(flattenTree(root, { expanded: new Set(['srv', 'srv/web']), sort: 'size' }).map((r) => r.node.name)).toEqual([
+    expect(names(root, flattenTree(root, { expanded: new Set(), sort: 'size' }))).toEqual(['etc', 'srv', 'tmp'])
+    expect(names(root, flattenTree(root, { expanded: ids(root, ['srv', 'srv/web']), sort: 'size' }))).toEqual([
       'etc',
       'srv',
       'web',
@@ -53,10 +70,10 @@ describe('the layer file tree', () => {
   it('filters by name and opens the directories above a match', () => {
     const root = buildTree(sample)
     const rows = flattenTree(root, { expanded: new Set(), sort: 'name', matches: matchingNodes(root, 'SITE') })
-    expect(rows.map((r) => r.node.path)).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
+    expect(rows.map((r) => root.path(r.id))).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
     // A directory that matches shows its own contents when opened.
-    const web = flattenTree(root, { expanded: new Set(['srv/web/css']), sort: 'name', matches: matchingNodes(root, 'css') })
-    expect(web.map((r) => r.node.path)).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
+    const web = flattenTree(root, { expanded: ids(root, ['srv/web/css']), sort: 'name', matches: matchingNodes(root, 'css') })
+    expect(web.map((r) => root.path(r.id))).toEqual(['srv', 'srv/web', 'srv/web/css', 'srv/web/css/site.css'])
     expect(matchingNodes(root, '  ')).toBeUndefined()
     expect(flattenTree(root, { expanded: new Set(), sort: 'name', matches: matchingNodes(root, 'nothing') })).toEqual([])
   })
@@ -75,9 +92,11 @@ describe('the layer file tree', () => {
     const elapsed = performance.now() - started
     expect(rows.length).toBe(100_101) // usr, its 100 directories and their files
     expect(filtered.length).toBe(1 + 100 + 100)
-    expect(root.added).toBe(100_100)
+    expect(root.added[root.root]).toBe(100_100)
     expect(elapsed).toBeLessThan(3000)
-    expect(initialExpanded(root, entries.length)).toEqual(new Set(['usr']))
+    expect(initialExpanded(root)).toEqual(ids(root, ['usr']))
+    // Sorted by size, the biggest directory (d99: files of 99…1098 bytes) comes first.
+    expect(root.path(rows[1]!.id)).toBe('usr/d99')
 
     const rowHeight = 24
     const viewport = 420
@@ -89,6 +108,23 @@ describe('the layer file tree', () => {
     }
     expect(windowRange(rows.length * rowHeight * 2, viewport, rowHeight, rows.length, 8).end).toBe(rows.length)
     expect(windowRange(0, viewport, rowHeight, 0)).toEqual({ start: 0, end: 0 })
+  })
+
+  it('reads link targets, and leaves out rows that hang under a file', () => {
+    const link: LayerFileEntry = { path: 'srv/current', change: 'added', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkTarget: 'web' }
+    const table = tableFromEntries({ index: 0, diffId: 'sha256:x', entryCount: 3 }, [...sample, link])
+    // A malformed table: a row whose parent is a file (srv/web/index.html).
+    const fileRow = table.parent.findIndex((_, row) => table.names[table.name[row]!] === 'index.html')
+    table.parent.push(fileRow)
+    table.name.push(table.names.push('inside') - 1)
+    table.kind.push(table.kind[fileRow]!)
+    table.size.push(1_000_000)
+    const model = new FileTreeModel(table)
+    expect(model.linkTarget(idOf(model, 'srv/current'))).toBe('web')
+    expect(model.size[model.root]).toBe(630) // the stray row's bytes are not counted
+    const rows = flattenTree(model, { expanded: allDirectories(model), sort: 'name' })
+    expect(rows.map((r) => model.path(r.id))).not.toContain('srv/web/index.html/inside')
+    expect(rows).toHaveLength(10)
   })
 
   it('formats modes like ls', () => {

@@ -1,22 +1,37 @@
 import { useMemo, useState } from 'react'
 import type { ApiClient } from '../../shared/contract'
+import type { ImageSelector } from '../../shared/layers-api'
 import { formatSize } from '../../shared/format'
 import { ErrorState } from '../components/error-state'
 import { FileTreeView } from './file-tree-view'
 import { LayerBar } from './layer-bar'
 import { layerRows } from './layer-view-model'
 import { LayerTable } from './layer-table'
-import { useImageLayers, useLayerFiles } from './use-layers'
+import { selectorKey, useImageLayers, useLayerFiles } from './use-layers'
+import { WasteSummary } from './waste-summary'
 
-/** A build's image, layer by layer: the stacked bar, the table and the selected layer's files. */
-export function LayersPanel({ client, buildId }: { client: ApiClient; buildId: string }) {
-  const layers = useImageLayers(client, buildId)
+/**
+ * An image, layer by layer: the stacked bar, the table and the selected layer's files. The image
+ * is a build's, one in the store or one in the Docker daemon (the Images view).
+ */
+export function LayersPanel({ client, selector }: { client: ApiClient; selector: ImageSelector }) {
+  const buildId = 'buildId' in selector ? selector.buildId : undefined
+  const key = selectorKey(selector)
+  const layers = useImageLayers(client, selector)
   const [selected, setSelected] = useState<number>()
-  const files = useLayerFiles(client, buildId, selected)
+  // Set when a wasted path is clicked: the layer's file tree opens filtered to its name.
+  const [fileFilter, setFileFilter] = useState('')
+  const select = (index: number): void => {
+    setFileFilter('')
+    setSelected(index)
+  }
+  const files = useLayerFiles(client, selector, selected)
   const rows = useMemo(() => (layers.status === 'ready' ? layerRows(layers.value) : []), [layers])
 
   if (layers.status === 'loading') return <p className="h-24 text-sm text-zinc-500">Reading the image’s layers…</p>
-  if (layers.status === 'error') return <ErrorState title="Could not read this build’s layers" message={layers.message} />
+  if (layers.status === 'error') {
+    return <ErrorState title={`Could not read ${buildId ? 'this build’s' : 'this image’s'} layers`} message={layers.message} />
+  }
   const view = layers.value
   const selectedRow = selected === undefined ? undefined : rows[selected]
   return (
@@ -39,13 +54,23 @@ export function LayersPanel({ client, buildId }: { client: ApiClient; buildId: s
           <p className="text-sm text-zinc-500">This image has no layers: every step only changed its configuration.</p>
         ) : (
           <>
-            <LayerBar rows={rows} selected={selected} onSelect={setSelected} />
+            <LayerBar rows={rows} selected={selected} onSelect={select} />
             <div className="mt-3">
-              <LayerTable rows={rows} selected={selected} onSelect={setSelected} />
+              <LayerTable rows={rows} selected={selected} onSelect={select} />
             </div>
           </>
         )}
       </section>
+      {rows.length > 0 && (
+        <WasteSummary
+          client={client}
+          selector={selector}
+          onOpen={(layer, filter) => {
+            setFileFilter(filter)
+            setSelected(layer)
+          }}
+        />
+      )}
       {selectedRow && (
         <section className="flex flex-col gap-2" aria-label={`files of layer ${selectedRow.layer.index}`}>
           <h3 className="flex items-baseline gap-2 text-sm">
@@ -57,7 +82,7 @@ export function LayersPanel({ client, buildId }: { client: ApiClient; buildId: s
           ) : files.status === 'error' ? (
             <ErrorState title="Could not read this layer’s files" message={files.message} />
           ) : (
-            <FileTreeView key={`${buildId}#${files.value.index}`} tree={files.value} />
+            <FileTreeView key={`${key}#${files.value.index}#${fileFilter}`} tree={files.value} initialFilter={fileFilter} />
           )}
         </section>
       )}

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react'
 import type { ApiClient } from '../../shared/contract'
-import type { ImageLayersView, LayerFileTree } from '../../shared/layers-api'
+import type { ImageLayersView, ImageSelector, LayerFileTable } from '../../shared/layers-api'
 
 export type Loadable<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; message: string }
 
 /** One request per key, the answer kept until the key changes; stale answers are dropped. */
-function useRequest<T>(key: string | undefined, load: () => Promise<T>): Loadable<T> | undefined {
+export function useRequest<T>(key: string | undefined, load: () => Promise<T>): Loadable<T> | undefined {
   const [loaded, setLoaded] = useState<{ key: string; state: Loadable<T> }>()
   useEffect(() => {
     if (key === undefined) return
@@ -24,10 +24,18 @@ function useRequest<T>(key: string | undefined, load: () => Promise<T>): Loadabl
   return loaded && loaded.key === key ? loaded.state : { status: 'loading' }
 }
 
-export function useImageLayers(client: ApiClient, buildId: string): Loadable<ImageLayersView> {
-  return useRequest(buildId, () => client.imageLayers({ buildId })) ?? { status: 'loading' }
+/** A selector as a key: the same image asked the same way gives the same key. */
+export function selectorKey(selector: ImageSelector): string {
+  if ('buildId' in selector) return `build:${selector.buildId}`
+  if ('image' in selector) return `store:${selector.image}`
+  return `docker:${selector.daemonImage}`
 }
 
-export function useLayerFiles(client: ApiClient, buildId: string, layer: number | undefined): Loadable<LayerFileTree> | undefined {
-  return useRequest(layer === undefined ? undefined : `${buildId}#${layer}`, () => client.layerFileTree({ buildId, layer: layer ?? 0 }))
+export function useImageLayers(client: ApiClient, selector: ImageSelector): Loadable<ImageLayersView> {
+  return useRequest(selectorKey(selector), () => client.imageLayers(selector)) ?? { status: 'loading' }
+}
+
+export function useLayerFiles(client: ApiClient, selector: ImageSelector, layer: number | undefined): Loadable<LayerFileTable> | undefined {
+  const key = layer === undefined ? undefined : `${selectorKey(selector)}#${layer}`
+  return useRequest(key, () => client.layerFileTable({ ...selector, layer: layer ?? 0 }))
 }
