@@ -1,4 +1,4 @@
-// Workloads 1–4 of issue 9, each alternating Layerlab and BuildKit run by run.
+// Workloads 1–4 of issue 9, each alternating Layerlab and BuildKit run by run (5: big-image.ts, 6: ui.ts).
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,8 +11,11 @@ export interface Row {
   workload: string
   layerlab: Sample[]
   buildkit: Sample[]
-  /** 'time': ratio Layerlab/BuildKit ≤ target; 'throughput': BuildKit/Layerlab time ≥ target; 'absolute': Layerlab ms ≤ target. */
-  kind: 'time' | 'throughput' | 'absolute'
+  /**
+   * 'time': ratio Layerlab/BuildKit ≤ target; 'throughput': BuildKit/Layerlab time ≥ target;
+   * 'absolute': Layerlab ms ≤ target; 'rss': Layerlab's peak RSS (MiB) ≤ target.
+   */
+  kind: 'time' | 'throughput' | 'absolute' | 'rss'
   target: number
   baseline: string
 }
@@ -47,7 +50,7 @@ export async function seedStore(c: Ctx): Promise<string> {
   return dir
 }
 
-async function freshStore(c: Ctx, seed: string, name: string): Promise<string> {
+export async function freshStore(c: Ctx, seed: string, name: string): Promise<string> {
   const dir = path.join(c.scratch, name)
   await rm(dir, { recursive: true, force: true })
   await cp(seed, dir, { recursive: true })
@@ -55,7 +58,7 @@ async function freshStore(c: Ctx, seed: string, name: string): Promise<string> {
 }
 
 /** Workload 1: no-op rebuild, warm in-process, fresh CLI, and BuildKit. */
-export async function noopRebuild(c: Ctx, seed: string): Promise<{ warm: Row; cli: Row; storeDir: string }> {
+export async function noopRebuild(c: Ctx, seed: string, runs = c.runs): Promise<{ warm: Row; cli: Row; storeDir: string }> {
   await restoreSource(c.ws)
   const storeDir = await freshStore(c, seed, 'store-w1')
   const backend = new EmbeddedBackend({ store: await openStore(storeDir) })
@@ -70,7 +73,7 @@ export async function noopRebuild(c: Ctx, seed: string): Promise<{ warm: Row; cl
   const warm: Sample[] = []
   const fresh: Sample[] = []
   const bk: Sample[] = []
-  for (let i = 0; i < c.runs; i++) {
+  for (let i = 0; i < runs; i++) {
     warm.push(await timeCall(() => backend.build(req, () => {})))
     fresh.push(await layerlabBuild(c, storeDir, c.ws.dockerfile, 'bench/w1:latest'))
     bk.push(await buildkitBuild(c, c.ws.dockerfile, 'bench/w1:latest'))
@@ -85,10 +88,10 @@ export async function noopRebuild(c: Ctx, seed: string): Promise<{ warm: Row; cl
 }
 
 /** Workload 2: one source file edited; `COPY . /app/` and the two RUNs after it rebuild. */
-export async function editRebuild(c: Ctx, storeDir: string): Promise<Row> {
+export async function editRebuild(c: Ctx, storeDir: string, runs = c.runs): Promise<Row> {
   const ll: Sample[] = []
   const bk: Sample[] = []
-  for (let i = 0; i < c.runs; i++) {
+  for (let i = 0; i < runs; i++) {
     await editSource(c.ws, `layerlab run ${i}`)
     ll.push(await layerlabBuild(c, storeDir, c.ws.dockerfile, 'bench/w1:latest'))
     await editSource(c.ws, `buildkit run ${i}`)
@@ -100,10 +103,10 @@ export async function editRebuild(c: Ctx, storeDir: string): Promise<Row> {
 }
 
 /** Workload 3: cold build: busybox-only store / pruned BuildKit cache, --no-cache. */
-export async function coldBuild(c: Ctx, seed: string): Promise<Row> {
+export async function coldBuild(c: Ctx, seed: string, runs = c.runs): Promise<Row> {
   const ll: Sample[] = []
   const bk: Sample[] = []
-  for (let i = 0; i < c.runs; i++) {
+  for (let i = 0; i < runs; i++) {
     const store = await freshStore(c, seed, 'store-w3')
     ll.push(await layerlabBuild(c, store, c.ws.coldDockerfile, 'bench/w3:latest', ['--no-cache']))
     await run(DOCKER, ['builder', 'prune', '-af'], { env: c.dockerEnv })

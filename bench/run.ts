@@ -1,36 +1,51 @@
-// Usage: npx tsx scripts/with-services.ts npx tsx bench/run.ts [--runs N] [--quick] [--no-profile] [--no-build-cli] [--out FILE]
+// Usage: npx tsx scripts/with-services.ts npx tsx bench/run.ts [--runs N] [--slow-runs N] [--quick] [--no-profile]
+//          [--no-build-cli] [--big-mb N] [--skip W,...] [--out FILE]
 // Benchmarks Layerlab against `docker build` (BuildKit) on the test Docker engine: workloads 1–4 of
-// issue 9, alternating the two, reporting medians, ratios and Layerlab's peak RSS into
-// docs/benchmarks.md. Workloads 5 (2 GB image) and 6 (UI) are not measured yet.
+// issue 9, alternating the two, reporting medians, ratios and Layerlab's peak RSS; workload 5 (a
+// large image built and saved, peak RSS) and 6 (the UI in Chromium); all into docs/benchmarks.md.
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { coldBuild, contextHashing, editRebuild, noopRebuild, seedStore, startup, type Ctx, type Row } from './cases'
 import { log, run } from './measure'
-import { profileNoop } from './profile'
+import { bigImage, type BigImageResult } from './big-image'
+import { profileEdit, profileNoop, type NamedProfile } from './profile'
+import { uiWorkload, type UiResult } from './ui'
 import { table, writeReport, type Report } from './report'
 import { FULL, QUICK, prepareWorkspace } from './workloads'
 
 interface Options {
+  /** Runs of the quick workloads (1, 4); the slow ones (2, 3, 6) take min(runs, slowRuns). */
   runs: number
+  slowRuns: number
   quick: boolean
   profile: boolean
   buildCli: boolean
   out: string
+  /** Workload 5's data size in MiB (default 2048; --quick 256). */
+  bigMb: number
+  skip: Set<string>
 }
 
 function parseArgs(argv: string[], repo: string): Options {
-  const o: Options = { runs: 5, quick: false, profile: true, buildCli: true, out: path.join(repo, 'docs/benchmarks.md') }
+  const o: Options = { runs: 5, slowRuns: 3, quick: false, profile: true, buildCli: true, out: path.join(repo, 'docs/benchmarks.md'), bigMb: 0, skip: new Set() }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
-    if (a === '--runs') o.runs = Number(argv[++i])
+    if (a === '--runs') o.runs = o.slowRuns = Number(argv[++i])
+    else if (a === '--slow-runs') o.slowRuns = Number(argv[++i])
     else if (a === '--quick') o.quick = true
     else if (a === '--no-profile') o.profile = false
     else if (a === '--no-build-cli') o.buildCli = false
     else if (a === '--out') o.out = path.resolve(argv[++i] ?? '')
+    else if (a === '--big-mb') o.bigMb = Number(argv[++i])
+    else if (a === '--skip') for (const w of (argv[++i] ?? '').split(',')) o.skip.add(w.trim())
     else throw new Error(`unknown option ${a}`)
   }
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs needs a positive integer')
+  if (!Number.isInteger(o.slowRuns) || o.slowRuns < 1) throw new Error('--slow-runs needs a positive integer')
+  if (!Number.isInteger(o.bigMb) || o.bigMb < 0) throw new Error('--big-mb needs a whole number of MiB')
+  if (o.bigMb === 0) o.bigMb = o.quick ? 256 : 2048
+  for (const w of o.skip) if (!/^[1-6]$/.test(w)) throw new Error(`--skip takes workload numbers 1-6, not "${w}"`)
   return o
 }
 
@@ -58,27 +73,45 @@ async function main(): Promise<void> {
 
   const seed = await seedStore(c)
   const rows: Row[] = []
-  const hashing = await contextHashing(c)
-  const w1 = await noopRebuild(c, seed)
-  rows.push(w1.warm, w1.cli)
-  let profile
-  if (opts.profile) {
-    log('profiling one CLI no-op rebuild')
-    profile = await profileNoop([
-      path.join(repo, 'bin/layerlab.js'), 'build', '--store', w1.storeDir, '-f', ws.dockerfile, '-t', 'bench/w1:latest', '--progress', 'plain', ws.contextDir,
-    ])
+  const want = (w: number): boolean => !opts.skip.has(String(w))
+  const hashing = want(4) ? await contextHashing(c) : undefined
+  let profiles: NamedProfile[] = []
+  let w1Store: string | undefined
+  if (want(1) || want(2)) {
+    const w1 = await noopRebuild(c, seed, want(1) ? opts.runs : 0)
+    w1Store = w1.storeDir
+    if (want(1)) rows.push(w1.warm, w1.cli)
+    if (opts.profile) profiles.push(await profileNoop(c, w1.storeDir))
   }
-  rows.push(await editRebuild(c, w1.storeDir))
-  rows.push(await coldBuild(c, seed))
-  rows.push(hashing.cold, hashing.warm)
+  if (want(2) && w1Store) {
+    rows.push(await editRebuild(c, w1Store, Math.min(opts.runs, opts.slowRuns)))
+    if (opts.profile) profiles.push(await profileEdit(c, w1Store))
+  }
+  if (want(3)) rows.push(await coldBuild(c, seed, Math.min(opts.runs, opts.slowRuns)))
+  if (hashing) rows.push(hashing.cold, hashing.warm)
+  let big: BigImageResult | undefined
+  if (want(5)) {
+    big = await bigImage(c, seed, opts.bigMb, 1)
+    rows.push(big.build, big.save)
+  }
+  let ui: UiResult | undefined
+  if (want(6)) {
+    ui = await uiWorkload(c, seed, Math.min(opts.runs, opts.slowRuns), opts.quick ? { eventSteps: 8, dirs: 10, filesPerDir: 1000 } : undefined)
+    rows.push(ui.event, ui.tree)
+    if (opts.profile && ui.treeProfile) profiles.push(ui.treeProfile)
+  }
+  profiles = profiles.filter((p) => p.summary.top.length > 0)
   const start = await startup(c)
 
   const report: Report = {
     rows,
     startup: start,
-    profile,
+    profiles,
+    big: big ? { mb: opts.bigMb, archiveBytes: big.archiveBytes } : undefined,
+    ui: ui ? { eventSteps: ui.eventSteps, treeEntries: ui.treeEntries, treeParts: ui.treeParts, eventParts: ui.eventParts } : undefined,
     workspace: { files: ws.files, bytes: ws.bytes, runFiles: spec.runFiles },
     runs: opts.runs,
+    slowRuns: Math.min(opts.runs, opts.slowRuns),
     quick: opts.quick,
     command: `npx tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
     elapsedS: Number(process.hrtime.bigint() - started) / 1e9,

@@ -1,9 +1,3 @@
-import { buildCommand } from './commands/build'
-import { exportCommand, historyCommand, loadCommand, saveCommand } from './commands/image-io'
-import { parseCommand } from './commands/parse'
-import { pullCommand, pushCommand } from './commands/registry'
-import { serveCommand } from './commands/serve'
-import { imagesCommand, pruneCommand, storeCommand } from './commands/store'
 import { CliError, UsageError } from './usage-error'
 
 const usage = `Usage: layerlab <command> [options]
@@ -11,11 +5,14 @@ const usage = `Usage: layerlab <command> [options]
 Build container images and see how they are made.
 
 Commands:
+  analyze      show the space an image wastes (overwritten or deleted files), for CI too
   build        build a Dockerfile with Layerlab's engine, saying why each step missed the cache
+  diff         compare two builds or images layer by layer: size deltas and changed files
   export       write an image as an OCI image layout directory (skopeo, containerd)
   history      show the history of an image, as docker history does
   images       list the images in the store
   load         load images from a docker save archive or an OCI image layout
+  lint         check a Dockerfile for size and cache costs, measured in the last build
   parse        parse a Dockerfile as BuildKit does (JSON, or BuildKit's parser dump)
   prune        remove what no image, tag or cache entry needs
   pull         pull an image from a registry into the store
@@ -32,19 +29,26 @@ Run "npm start" in the repository for the desktop app.`
 
 type Command = (argv: string[]) => Promise<number>
 
-const commands: Record<string, Command> = {
-  build: buildCommand,
-  export: exportCommand,
-  history: historyCommand,
-  images: imagesCommand,
-  load: loadCommand,
-  parse: parseCommand,
-  prune: pruneCommand,
-  pull: pullCommand,
-  push: pushCommand,
-  save: saveCommand,
-  serve: serveCommand,
-  store: storeCommand,
+// Each command's module is imported only when that command runs: every start compiles what it
+// loads (Node 20 keeps no compile cache for ES modules), and the bundle is split along these
+// imports (scripts/build-cli.mjs), so `layerlab build` never parses the analysis, the web server
+// or the registry client.
+const commands: Record<string, () => Promise<Command>> = {
+  analyze: async () => (await import('./commands/analyze')).analyzeCommand,
+  build: async () => (await import('./commands/build')).buildCommand,
+  diff: async () => (await import('./commands/diff')).diffCommand,
+  export: async () => (await import('./commands/image-io')).exportCommand,
+  history: async () => (await import('./commands/image-io')).historyCommand,
+  images: async () => (await import('./commands/store')).imagesCommand,
+  load: async () => (await import('./commands/image-io')).loadCommand,
+  lint: async () => (await import('./commands/lint')).lintCommand,
+  parse: async () => (await import('./commands/parse')).parseCommand,
+  prune: async () => (await import('./commands/store')).pruneCommand,
+  pull: async () => (await import('./commands/registry')).pullCommand,
+  push: async () => (await import('./commands/registry')).pushCommand,
+  save: async () => (await import('./commands/image-io')).saveCommand,
+  serve: async () => (await import('./commands/serve')).serveCommand,
+  store: async () => (await import('./commands/store')).storeCommand,
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,9 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(__LAYERLAB_VERSION__)
     return 0
   }
-  const command = Object.hasOwn(commands, first) ? commands[first] : undefined
+  const loadCommand = Object.hasOwn(commands, first) ? commands[first] : undefined
   try {
-    if (!command) throw new UsageError(`unknown command "${first}"`)
+    if (!loadCommand) throw new UsageError(`unknown command "${first}"`)
+    const command = await loadCommand()
     return await command(rest)
   } catch (error) {
     return report(error)

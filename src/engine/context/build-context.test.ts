@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openBuildContext } from './build-context'
@@ -46,6 +46,21 @@ describe('openBuildContext', () => {
     await expect(openBuildContext({ contextDir: dir })).rejects.toThrow('invalid excludepatterns: [x !]: illegal exclusion pattern: "!"')
   })
 
+  it('digests a path the same however it is spelled, following a symlink unless told not to', async () => {
+    const dir = context({ 'd/a.txt': 'a', 'd/b.txt': 'b', 'link-to-a': { symlink: 'd/a.txt' }, 'link-to-d': { symlink: 'd' } })
+    const ctx = await openBuildContext({ contextDir: dir, hasher: createStreamHasher() })
+    const a = await ctx.digestPath('d/a.txt')
+    expect(await ctx.digestPath('d/../d/a.txt')).toBe(a)
+    expect(await ctx.digestPath('/d/a.txt')).toBe(a)
+    expect(await ctx.digestPath('link-to-a')).toBe(a)
+    expect(await ctx.digestPath('link-to-d/a.txt')).toBe(a)
+    expect(await ctx.digestPath('link-to-a', { followSymlinks: false })).not.toBe(a)
+    expect(await ctx.digestPath('d/b.txt')).not.toBe(a)
+    expect(await ctx.digestPath('d')).toBe(await ctx.digestPath('link-to-d'))
+    await expect(ctx.digestPath('d/missing')).rejects.toThrow(CopySourceError)
+    await ctx.close()
+  })
+
   it('saves the stat cache on close and stops its workers', async () => {
     const dir = context({ 'a.txt': 'a' })
     const cache = path.join(tempDir(), 'cache.json')
@@ -58,5 +73,35 @@ describe('openBuildContext', () => {
     const saved = JSON.parse(readFileSync(cache, 'utf8')) as { ownership: string; entries: Record<string, unknown[]> }
     expect(saved.ownership).toBe('reset')
     expect(saved.entries['a.txt']?.at(-1)).toBe(d)
+  })
+
+  it('gives the digests a warm rebuild knows at once, and still reads a file that changed', async () => {
+    const dir = context({ 'd/a.txt': 'a', 'd/b.txt': 'b', 'c.txt': 'c' })
+    const cache = path.join(tempDir(), 'cache.json')
+    dirs.push(path.dirname(cache))
+    await new Promise((r) => setTimeout(r, 5))
+    const cold = await openBuildContext({ contextDir: dir, statCachePath: cache, racyWindowMs: 0, hasher: createStreamHasher() })
+    const root = await cold.digestPath('')
+    const files = { d: await cold.digestPath('d'), a: await cold.digestPath('d/a.txt'), c: await cold.digestPath('c.txt') }
+    await cold.close()
+
+    const warm = await openBuildContext({ contextDir: dir, statCachePath: cache, racyWindowMs: 0, hasher: createStreamHasher() })
+    // Every file is in the stat cache: nothing to read, so the digests come back as values.
+    expect(warm.knownDigestOrPromise('d')).toBe(files.d)
+    expect(warm.knownDigestOrPromise('d/a.txt')).toBe(files.a)
+    expect(await warm.digestPath('')).toBe(root)
+    expect(await warm.digestPath('c.txt')).toBe(files.c)
+    expect(warm.counters).toEqual({ hashed: 0, cacheHits: 3 })
+    await warm.close()
+
+    writeFileSync(path.join(dir, 'c.txt'), 'changed')
+    const edited = await openBuildContext({ contextDir: dir, statCachePath: cache, racyWindowMs: 0, hasher: createStreamHasher() })
+    const pending = edited.knownDigestOrPromise('c.txt')
+    expect(pending).toBeInstanceOf(Promise)
+    expect(await pending).not.toBe(files.c)
+    expect(await edited.digestPath('')).not.toBe(root)
+    expect(edited.knownDigestOrPromise('d')).toBe(files.d)
+    expect(edited.counters).toEqual({ hashed: 1, cacheHits: 2 })
+    await edited.close()
   })
 })

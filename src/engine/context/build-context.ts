@@ -120,6 +120,23 @@ export class BuildContext {
 
   /** The digest of one path (a directory's is recursive), symlinks followed unless told not to. */
   digestPath(relPath: string, opts: { followSymlinks?: boolean } = {}): Promise<string> {
+    try {
+      return Promise.resolve(this.knownDigestOrPromise(relPath, opts))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /**
+   * digestPath, but the digest itself when it is already known (digested before, or every file
+   * below it in the stat cache): a COPY's per-file map asks for 20,000 digests right after the
+   * whole selection was digested, and one promise each would cost more than the lookups.
+   */
+  knownDigestOrPromise(relPath: string, opts: { followSymlinks?: boolean } = {}): string | Promise<string> {
+    // Callers mostly pass paths the walk produced: such a path has only real directories above
+    // it, so unless it is itself a symlink to follow, it needs no resolving segment by segment.
+    const direct = relPath === '' ? undefined : this.tree.get(relPath)
+    if (direct !== undefined && (direct.type !== 'symlink' || opts.followSymlinks === false)) return this.digester.digestOf(direct)
     return pathDigest(this.digester, '/' + relPath, opts.followSymlinks ?? true)
   }
 

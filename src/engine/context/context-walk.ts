@@ -152,10 +152,15 @@ async function visitDir(
     })
   }
   dirents.sort((a, b) => compareUtf8(a.name, b.name))
+  // `abs` is absolute and normalised (a realpath, then names from readdir), so a plain
+  // concatenation is the join: path.join's normalising was ~10% of a 20,000-file walk.
+  const dirPrefix = abs.endsWith(path.sep) ? abs : abs + path.sep
   for (const d of dirents) {
-    await w.tick()
+    // Only an actual yield is awaited: `await undefined` costs a microtask turn per entry.
+    const pause = w.tick()
+    if (pause !== undefined) await pause
     const childRel = rel === '' ? d.name : `${rel}/${d.name}`
-    const childAbs = path.join(abs, d.name)
+    const childAbs = dirPrefix + d.name
     const isDir = d.isDirectory()
     let info = EMPTY_MATCH_INFO
     if (w.matcher !== null) {

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenContextOptions } from './build-context'
@@ -69,6 +69,39 @@ describe('stat cache', () => {
     const saved = JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> }
     expect(Object.keys(saved.entries)).toHaveLength(39)
     expect(saved.entries['d3/f3.txt']).toBeUndefined()
+  })
+
+  it('leaves the cache file alone when nothing changed, and rewrites it when something did', async () => {
+    const dir = makeContext(spec, fresh())
+    const cache = path.join(fresh(), 'cache.json')
+    await sleep(5)
+    await pass(dir, cache)
+    const written = statSync(cache, { bigint: true })
+    await pass(dir, cache)
+    await pass(dir, cache)
+    const after = statSync(cache, { bigint: true })
+    expect([after.ino, after.mtimeNs]).toEqual([written.ino, written.mtimeNs])
+
+    rmSync(path.join(dir, 'd3/f3.txt'))
+    writeFileSync(path.join(dir, 'd0/f0.txt'), 'edited')
+    await sleep(5)
+    expect((await pass(dir, cache)).opened).toEqual(['d0/f0.txt'])
+    expect(statSync(cache, { bigint: true }).ino).not.toBe(written.ino)
+    const saved = JSON.parse(readFileSync(cache, 'utf8')) as { entries: Record<string, unknown> }
+    expect(Object.keys(saved.entries)).toHaveLength(39)
+    // The next pass trusts the rewritten file: nothing is read again.
+    expect((await pass(dir, cache)).opened).toEqual([])
+  })
+
+  it('ignores records that are not its own, whatever their name', async () => {
+    const dir = makeContext({ constructor: 'c', ['__proto__']: 'p', 'd/toString': 't' }, fresh())
+    const cache = path.join(fresh(), 'cache.json')
+    writeFileSync(cache, JSON.stringify({ version: 1, ownership: 'reset', savedAt: '', entries: { 'd/toString': [1, '0', '0', '0', '0', 420, 0, 0, 'sha256:forged'] } }))
+    await sleep(5)
+    const first = await pass(dir, cache)
+    expect(first.opened).toEqual(['__proto__', 'constructor', 'd/toString'])
+    expect((await pass(dir, cache)).opened).toEqual([])
+    expect((await pass(dir, cache)).digest).toBe(first.digest)
   })
 
   it('does not trust files written just before they were hashed (racy window)', async () => {

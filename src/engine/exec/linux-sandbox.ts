@@ -45,6 +45,7 @@ import type { Store } from '../store'
 import { SandboxError, type Executor, type RunOutput, type RunResult, type RunSpec } from './executor'
 import { findSandboxTools, probeOverlay } from './host-tools'
 import { prepareMountPoints, type MountTarget } from './mount-stubs'
+import { recalledProbe, recordProbe } from './probe-record'
 import { MergedLowers, isAlive } from './overlay-lowers'
 import { FIRST_DATA_FD, STATUS_FD, runSandboxProcess } from './process-tree'
 import { resolveRunIdentity, runEnvironment } from './run-user'
@@ -57,6 +58,14 @@ export interface LinuxSandboxOptions {
   /** Force the unprivileged pipeline (user namespace) even as root; default: when not root. */
   rootless?: boolean
 }
+
+/**
+ * Sandboxes that passed the probe in this process, by state dir and mode (and, across processes,
+ * probe-record.ts). The app and the bench make an executor per build; probing spawns bwrap, tar
+ * and an overlay mount each time, which a no-op rebuild paid for nothing. Failures are not
+ * remembered: installing a tool fixes the next build.
+ */
+const probedTools = new Map<string, SandboxTools>()
 
 export class LinuxSandboxExecutor implements Executor {
   private readonly privileged: boolean
@@ -78,12 +87,22 @@ export class LinuxSandboxExecutor implements Executor {
 
   unavailableReason(): string | undefined {
     if (process.platform !== 'linux') return `RUN steps need Linux; on ${process.platform} build this Dockerfile with the Docker backend`
+    const key = `${this.privileged ? 'privileged' : 'rootless'}:${this.options.stateDir}`
+    const known = probedTools.get(key) ?? recalledProbe(this.options.stateDir, this.privileged)
+    if (!this.checked && known) {
+      this.checked = { tools: known }
+      probedTools.set(key, known)
+    }
     if (!this.checked) {
       const tools = findSandboxTools()
       if (typeof tools === 'string') this.checked = { reason: tools }
       else {
         const reason = probeOverlay(tools, this.options.stateDir, this.privileged)
         this.checked = reason ? { reason: this.privileged ? reason : `${reason}; or run Layerlab as root` } : { tools }
+        if (!reason) {
+          probedTools.set(key, tools)
+          recordProbe(this.options.stateDir, this.privileged, tools)
+        }
       }
     }
     return this.checked.reason

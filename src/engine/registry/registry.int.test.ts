@@ -2,10 +2,15 @@
 // starts: pull what skopeo pushed there, push it back under another name, and have dockerd pull
 // and run what Layerlab pushed.
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { serviceOrSkip } from '../../../scripts/require-service'
+import { writeLayer } from '../layers'
 import { decompressedLayer } from '../layers/tar-reader'
 import { putImage, resolveImage } from '../store'
 import { pullImage } from './pull'
@@ -91,6 +96,37 @@ describe.skipIf(!registry)('the registry client against the test registry', () =
       expect(await docker('run', '--rm', '--network=none', derived)).toMatch(/^root:x:0:/m)
     } finally {
       await docker('rmi', '-f', name, derived).catch(() => undefined)
+    }
+  })
+
+  it.skipIf(!dockerHost)('pushes a layer Layerlab gzipped in blocks, which dockerd pulls and unpacks byte for byte', async () => {
+    const store = await tempStore()
+    await pullImage(store, busybox, anonymous)
+    const base = await resolveImage(store, busybox)
+    // Several 1 MiB blocks: the blob is several gzip members, which Go's reader must join.
+    const big = randomBytes(3 * 1024 * 1024 + 12_345)
+    const dir = await mkdtemp(join(tmpdir(), 'layerlab-gzip-layer-'))
+    try {
+      const file = join(dir, 'layer.tar.gz')
+      const layer = await writeLayer([{ type: 'file', path: 'big.bin', mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000, size: big.length, content: { from: 'bytes', bytes: big } }], file)
+      expect((await store.putBlobFromStream(createReadStream(file))).digest).toBe(layer.digest)
+      const name = `${registry}/test/blocks:1`
+      const config = {
+        ...base.config,
+        rootfs: { type: 'layers', diff_ids: [...(base.config.rootfs?.diff_ids ?? []), layer.diffId] },
+        config: { ...(base.config.config as object), Cmd: ['sha256sum', '/big.bin'] },
+      }
+      await putImage(store, { config, layers: [...base.manifest.layers, { digest: layer.digest, size: layer.size, mediaType: layer.mediaType }], tags: [name] })
+      await pushImage(store, name, anonymous)
+      try {
+        await docker('pull', name)
+        const sum = createHash('sha256').update(big).digest('hex')
+        expect(await docker('run', '--rm', '--network=none', name)).toBe(`${sum}  /big.bin\n`)
+      } finally {
+        await docker('rmi', '-f', name).catch(() => undefined)
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })
