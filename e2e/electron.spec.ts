@@ -21,6 +21,9 @@ test('the desktop window shows the app shell and engine info', async () => {
     const window = await app.firstWindow()
     await expect(window.getByTestId('app-header')).toContainText('Layerlab')
     await expect(window.getByTestId('engine-info')).toBeVisible()
+    // The desktop host has the native folder dialog (the browser host offers the path field only).
+    await expect(window.getByTestId('welcome-choose-folder')).toBeVisible()
+    await expect(window.getByTestId('choose-folder')).toBeVisible()
     // The renderer has no Node: the sandboxed page sees no `require` or `process`.
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
   } finally {

@@ -24,23 +24,42 @@ export const test = base.extend<object, { served: ServedApp }>({
     // Playwright requires the fixture's first argument to be a destructuring pattern.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
-      const store = mkdtempSync(join(tmpdir(), 'layerlab-e2e-store-'))
-      const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
-        env: { ...process.env, LAYERLAB_STORE: store },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      const url = await printedUrl(child)
-      await use({ url, origin: new URL(url).origin, store })
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        child.kill('SIGTERM')
-        await exited
-      }
-      rmSync(store, { recursive: true, force: true })
+      const served = await startServe()
+      await use(served)
+      await served.stop()
     },
     { scope: 'worker' },
   ],
 })
+
+/**
+ * A `layerlab serve` of its own, with a fresh store and `env` over the test's environment (a
+ * DOCKER_HOST where no daemon answers, say). `stop` ends it and removes its store.
+ */
+export async function startServe(env: NodeJS.ProcessEnv = {}): Promise<ServedApp & { stop: () => Promise<void> }> {
+  const store = mkdtempSync(join(tmpdir(), 'layerlab-e2e-store-'))
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+    env: { ...process.env, ...env, LAYERLAB_STORE: store },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+    rmSync(store, { recursive: true, force: true })
+  }
+  let url: string
+  try {
+    url = await printedUrl(child)
+  } catch (error) {
+    // No address in time: do not leave the server running (nor its store) behind the failure.
+    await stop()
+    throw error
+  }
+  return { url, origin: new URL(url).origin, store, stop }
+}
 
 function printedUrl(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {

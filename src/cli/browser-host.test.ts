@@ -28,7 +28,7 @@ const api: EngineApi = {
     subscribers.add(listener)
     return () => subscribers.delete(listener)
   },
-  close() {},
+  close: async () => undefined,
 }
 
 beforeAll(async () => {
@@ -114,6 +114,20 @@ describe('layerlab serve host', () => {
     const pushed = nextMessage(ws)
     for (const s of subscribers) s({ event: 'dockerStatus', payload: info.docker })
     expect(await pushed).toEqual({ type: 'event', event: 'dockerStatus', payload: info.docker })
+    ws.close()
+  })
+
+  it('says it is the browser host, without a folder dialog, and refuses one when asked anyway', async () => {
+    const ws = await connect(`?token=${host.token}`)
+    ws.send(JSON.stringify({ type: 'request', id: 1, method: 'hostInfo' }))
+    expect(await nextMessage(ws)).toEqual({ type: 'reply', id: 1, ok: true, result: { kind: 'browser', folderDialog: false } })
+    ws.send(JSON.stringify({ type: 'request', id: 2, method: 'chooseProjectFolder' }))
+    expect(await nextMessage(ws)).toEqual({
+      type: 'reply',
+      id: 2,
+      ok: false,
+      error: { code: 'unsupported', message: 'the browser host has no folder dialog: type the project folder’s full path instead' },
+    })
     ws.close()
   })
 

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { EngineApi } from '../engine'
+import type { ApiHandlers, HostHandlers } from '../shared/contract'
+import { ApiError } from '../shared/errors'
 import { dispatch, isClientMessage, type ServerMessage } from '../shared/rpc'
 import { sendStaticFile } from './static-files'
 
@@ -94,7 +96,21 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   }
 }
 
+/**
+ * What the browser host answers itself. A page cannot be shown a native dialog from here (nor
+ * learn a folder's full path from the browser's), so the UI, told `folderDialog: false`, offers
+ * the path field and never asks; a client that asks anyway is told why not.
+ */
+export const browserHostHandlers: HostHandlers = {
+  hostInfo: () => Promise.resolve({ kind: 'browser', folderDialog: false }),
+  chooseProjectFolder: () =>
+    Promise.reject(
+      new ApiError({ code: 'unsupported', message: 'the browser host has no folder dialog: type the project folder’s full path instead' }),
+    ),
+}
+
 function serveSocket(ws: WebSocket, api: EngineApi): void {
+  const handlers: ApiHandlers = { ...api.handlers, ...browserHostHandlers }
   const send = (message: ServerMessage): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message))
   }
@@ -111,7 +127,7 @@ function serveSocket(ws: WebSocket, api: EngineApi): void {
       ws.close(1008, 'malformed message')
       return
     }
-    void dispatch(api.handlers, message.method, message.args).then((reply) => send({ type: 'reply', id: message.id, ...reply }))
+    void dispatch(handlers, message.method, message.args).then((reply) => send({ type: 'reply', id: message.id, ...reply }))
   })
 }
 

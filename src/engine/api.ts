@@ -1,10 +1,15 @@
-import type { ApiHandlers, EngineEvent } from '../shared/contract'
+import type { EngineEvent, EngineHandlers } from '../shared/contract'
 import type { DockerStatus } from '../shared/engine-info'
+import { createAnalysisApi } from './api-analysis'
 import { createBuildRunner } from './api-builds'
+import { createCompareApi } from './api-compare'
 import { createEditorApi } from './api-editor'
+import { createForecastApi } from './api-forecast'
+import { createImageApi } from './api-images'
 import { createLayerApi } from './api-layers'
 import { openProject } from './api-project'
 import type { Backend } from './build/backend'
+import { DaemonImages } from './docker/daemon-layers'
 import { discoverDaemon } from './docker/discovery'
 import { DockerStatusWatcher } from './docker/status-watcher'
 import { executorFor } from './exec'
@@ -22,10 +27,15 @@ export interface EngineApiOptions {
 }
 
 export interface EngineApi {
-  handlers: ApiHandlers
+  /** Every request but the host's own (hostRequestNames), which Electron main and serve add. */
+  handlers: EngineHandlers
   /** Pushed events for one UI (a window or a socket). Returns the unsubscribe function. */
   subscribe(listener: (event: EngineEvent) => void): () => void
-  close(): void
+  /**
+   * Cancels the running builds and stops watching Docker. Resolves once the cancelled builds
+   * have cleaned up (containers removed, records written), or after `graceMs` (default 10 s).
+   */
+  close(graceMs?: number): Promise<void>
 }
 
 /**
@@ -52,9 +62,16 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     })
     return store
   }
+  const daemonImages = new DaemonImages(env)
+  const layers = createLayerApi({ store: getStore, daemon: daemonImages })
   const builds = createBuildRunner({
     store: getStore,
-    emit: (payload) => emit({ event: 'buildEvent', payload }),
+    env,
+    emit: (payload) => {
+      emit({ event: 'buildEvent', payload })
+      // Diff the new image's layers now, so opening its file tree reads a cache file. Best effort.
+      if (payload.type === 'build-finished' && payload.status === 'succeeded' && payload.image) layers.warm({ buildId: payload.buildId }).catch(() => undefined)
+    },
     ...(options.backend ? { backend: options.backend } : {}),
   })
 
@@ -66,7 +83,7 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     }
   }
 
-  const handlers: ApiHandlers = {
+  const handlers: EngineHandlers = {
     async engineInfo() {
       const docker = await probe()
       watcher.observe(docker)
@@ -80,8 +97,12 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
     },
     openProject,
     ...builds.handlers,
-    ...createLayerApi({ store: getStore }).handlers,
-    ...createEditorApi().handlers,
+    ...layers.handlers,
+    ...createImageApi({ store: getStore, daemon: daemonImages }).handlers,
+    ...createAnalysisApi({ store: getStore, env, daemon: daemonImages }).handlers,
+    ...createCompareApi({ store: getStore, env, daemon: daemonImages }).handlers,
+    ...createEditorApi({ store: getStore }).handlers,
+    ...createForecastApi({ store: getStore }).handlers,
   }
 
   return {
@@ -94,10 +115,18 @@ export function createEngineApi(options: EngineApiOptions = {}): EngineApi {
         if (listeners.size === 0) watcher.stop()
       }
     },
-    close() {
+    async close(graceMs = 10_000) {
       builds.close()
+      const layersIdle = layers.close()
       listeners.clear()
       watcher.stop()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs)
+        timer.unref()
+      })
+      await Promise.race([Promise.all([builds.idle(), layersIdle]), grace])
+      clearTimeout(timer)
     },
   }
 }

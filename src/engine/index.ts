@@ -1,6 +1,7 @@
 /** The engine's public face: main and the CLI import from here and nowhere deeper. */
 export { createEngineApi, type EngineApi, type EngineApiOptions } from './api'
-export { probeDockerDaemon } from './docker/daemon-status'
+export { checkDockerfileInProject } from './api-editor'
+export { LINT_RULES, type LintRuleId } from './dockerfile/lint'
 export { runSupport } from './platform'
 export {
   DockerfileParseError,
@@ -22,6 +23,8 @@ export {
   type Store,
 } from './store'
 export { EmbeddedBackend } from './build/embedded-backend'
+export { forecastBuild } from './build/forecast-build'
+export type { ForecastRequest } from './build/forecast-build'
 export type { Backend, BuildOutcome, BuildRequest } from './build/backend'
 export {
   ImageIoError,
@@ -60,3 +63,5 @@ export {
   type DaemonImageView,
 } from './docker/daemon-image-view'
 export { DockerBackend, type DockerBackendOptions } from './docker/docker-backend'
+export { createComparer, type CompareOptions, type CompareTarget, type Comparer, type ComparerOptions } from './analysis/compare'
+export { createImageAnalyzer, type ImageAnalyzer } from './analysis'

@@ -26,4 +26,14 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit()
 })
 
-app.on('before-quit', () => api.close())
+// Running builds are cancelled first, and quitting waits for their cleanup (a RUN's sandbox, the
+// build's record) so nothing is left half-written.
+let closed = false
+app.on('before-quit', (event) => {
+  if (closed) return
+  event.preventDefault()
+  void api.close().finally(() => {
+    closed = true
+    app.quit()
+  })
+})

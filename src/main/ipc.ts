@@ -1,8 +1,9 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { requestNames } from '../shared/contract'
+import { requestNames, type ApiHandlers } from '../shared/contract'
 import { dispatch, type Reply } from '../shared/rpc'
 import { ipcEventChannel, ipcRequestChannel } from '../shared/ipc-channels'
 import type { EngineApi } from '../engine'
+import { electronHostHandlers } from './host-handlers'
 import { isTrustedSenderUrl } from './sender-check'
 
 /**
@@ -18,7 +19,8 @@ export function registerIpc(api: EngineApi, trustedPageUrl: () => string): () =>
       if (!trusted(event)) {
         return { ok: false, error: { code: 'bad-request', message: 'IPC from an untrusted sender was refused' } }
       }
-      return dispatch(api.handlers, name, args)
+      const handlers: ApiHandlers = { ...api.handlers, ...electronHostHandlers(event.sender) }
+      return dispatch(handlers, name, args)
     })
   }
 

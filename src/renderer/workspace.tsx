@@ -2,23 +2,31 @@ import { lazy, Suspense, useState, type ReactNode } from 'react'
 import type { ApiClient } from '../shared/contract'
 import type { ProjectInfo } from '../shared/project-api'
 import { useEngineInfo, type EngineInfoState } from './api/use-engine-info'
+import { useHostInfo } from './api/use-host-info'
 import type { BuildView } from './build/build-stream'
+import { effectiveBackend, loadChoice, saveChoice } from './build/backend-choice'
 import { initialForm, toStartArgs, type BuildForm } from './build/build-form'
+import { pageStorage } from './build/page-storage'
 import { formatStartTime } from './build/format-duration'
 import { useBuildHistory } from './build/use-build-history'
 import { useBuildRecord } from './build/use-build-record'
 import { useBuildStream } from './build/use-build-stream'
+import { useForecast } from './build/use-forecast'
 import { useProject } from './build/use-project'
 import { useBuildShortcuts } from './build/use-shortcuts'
 import { BuildControls, buildShortcut } from './components/build-controls'
 import { BuildHistory } from './components/build-history'
 import { EngineInfoPanel } from './components/engine-info-panel'
 import { ErrorState } from './components/error-state'
+import { ForecastList } from './components/forecast-list'
 import { Frame } from './components/frame'
 import { ProjectBar } from './components/project-bar'
 import { StepTimeline } from './components/step-timeline'
 import { Welcome } from './components/welcome'
+import { ImagesPanel } from './images/images-panel'
 import { LayersPanel } from './layers/layers-panel'
+import { ComparePanel } from './compare/compare-panel'
+import { comparableBuilds } from './compare/compare-model'
 
 // The editor and its language service are most of the renderer's weight: load them on first use.
 const DockerfileEditor = lazy(async () => ({ default: (await import('./editor/dockerfile-editor')).DockerfileEditor }))
@@ -47,6 +55,15 @@ export function Workspace({ client }: { client: ApiClient }) {
   const engine = useEngineInfo(client)
   const project = useProject(client)
   const live = useBuildStream(client)
+  const host = useHostInfo(client)
+  const chooseFolder = (): void => {
+    client.chooseProjectFolder().then(
+      (picked) => {
+        if ('dir' in picked) void project.open(picked.dir)
+      },
+      (error: unknown) => project.fail('a folder', (error as Error).message),
+    )
+  }
   const info = project.info
   const projectError = project.error && (
     <div className="mb-4 flex items-start gap-3" data-testid="project-error">
@@ -59,7 +76,17 @@ export function Workspace({ client }: { client: ApiClient }) {
     </div>
   )
   return (
-    <Frame toolbar={<ProjectBar dir={info?.dir} opening={project.opening} recent={project.recent} onOpen={(d) => void project.open(d)} />}>
+    <Frame
+      toolbar={
+        <ProjectBar
+          dir={info?.dir}
+          opening={project.opening}
+          recent={project.recent}
+          onOpen={(d) => void project.open(d)}
+          onChoose={host?.folderDialog ? chooseFolder : undefined}
+        />
+      }
+    >
       {info ? (
         <ProjectView
           key={info.dir}
@@ -72,7 +99,13 @@ export function Workspace({ client }: { client: ApiClient }) {
         />
       ) : (
         <Columns side={<EngineStatus state={engine} />}>
-          <Welcome recent={project.recent} onOpen={(d) => void project.open(d)} onForget={project.forget} problem={projectError} />
+          <Welcome
+            recent={project.recent}
+            onOpen={(d) => void project.open(d)}
+            onForget={project.forget}
+            problem={projectError}
+            onChoose={host?.folderDialog ? chooseFolder : undefined}
+          />
         </Columns>
       )}
     </Frame>
@@ -89,7 +122,8 @@ interface ProjectViewProps {
 }
 
 function ProjectView({ client, engine, info, live, banner, onDockerfile }: ProjectViewProps) {
-  const [form, setForm] = useState<BuildForm>(() => initialForm(info.dockerfile))
+  const [form, setForm] = useState<BuildForm>(() => initialForm(info.dockerfile, loadChoice(pageStorage(), info.dir)))
+  const docker = engine.status === 'ready' ? engine.info.docker : undefined
   const [described, setDescribed] = useState(info.dockerfile)
   if (info.dockerfile !== described) {
     // The project was described again for another Dockerfile: its stages (targets) changed too.
@@ -100,11 +134,20 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
   const [startError, setStartError] = useState<string>()
   // A build picked from history, until the next build of this project starts.
   const [picked, setPicked] = useState<{ id: string; liveId: string | undefined }>()
-  const [tab, setTab] = useState<'timeline' | 'layers'>('timeline')
+  const [tab, setTab] = useState<ViewTab>('timeline')
   // The step selected in the editor's gutter or the timeline, by its Dockerfile line.
   const [selectedLine, setSelectedLine] = useState<number>()
   const history = useBuildHistory(client, info.dir)
   const running = live?.status === 'running'
+  // The editor's text (saved or not): the next build's cache forecast follows it as it is typed.
+  const [editorText, setEditorText] = useState<{ dockerfile: string; text: string }>()
+  const forecast = useForecast(client, {
+    dir: info.dir,
+    form,
+    backend: effectiveBackend(form.backend, docker),
+    text: editorText?.dockerfile === form.dockerfile ? editorText.text : undefined,
+    running,
+  })
 
   const pickedId = picked && picked.liveId === live?.buildId ? picked.id : undefined
   const latestStored = history.state.status === 'ready' ? history.state.builds[0]?.id : undefined
@@ -113,7 +156,7 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
 
   const build = async (): Promise<void> => {
     if (running || starting) return
-    const request = toStartArgs(info.dir, form)
+    const request = toStartArgs(info.dir, { ...form, backend: effectiveBackend(form.backend, docker) })
     if (!request.ok) {
       setStartError(request.message)
       return
@@ -123,6 +166,8 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
     try {
       await client.startBuild(request.args)
       setPicked(undefined)
+      // A new build is what the user wants to watch: leave the Images view for its timeline.
+      setTab((t) => (t === 'images' ? 'timeline' : t))
     } catch (error) {
       setStartError((error as Error).message)
     } finally {
@@ -140,6 +185,11 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
         info={info}
         form={form}
         onChange={setForm}
+        docker={docker}
+        onBackend={(backend) => {
+          saveChoice(pageStorage(), info.dir, backend)
+          setForm({ ...form, backend })
+        }}
         onDockerfile={(dockerfile) => {
           setForm({ ...form, dockerfile, target: '' })
           onDockerfile(dockerfile)
@@ -158,6 +208,7 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
   )
 
   const shown: BuildView | undefined = recordId ? (record.status === 'ready' ? record.view : undefined) : live
+  const shownFile = shown && (shown.dockerfile.startsWith(`${info.dir}/`) ? shown.dockerfile.slice(info.dir.length + 1) : shown.dockerfile)
   return (
     <Columns side={side}>
       {banner}
@@ -171,6 +222,8 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
             build={shown}
             selectedLine={selectedLine}
             onSelectLine={setSelectedLine}
+            forecast={forecast}
+            onTextChange={(text) => setEditorText({ dockerfile: info.dockerfile, text })}
           />
         </Suspense>
       </div>
@@ -178,7 +231,7 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
         <span className="font-semibold">{recordId ? (pickedId ? 'Earlier build' : 'Last build') : 'Build'}</span>
         {shown && (
           <span className="truncate text-zinc-500">
-            {formatStartTime(shown.startedAt)} · {shown.dockerfile.startsWith(info.dir) ? shown.dockerfile.slice(info.dir.length + 1) : shown.dockerfile}
+            {formatStartTime(shown.startedAt)} · {shownFile}
             {shown.target ? ` · target ${shown.target}` : ''}
           </span>
         )}
@@ -188,33 +241,49 @@ function ProjectView({ client, engine, info, live, banner, onDockerfile }: Proje
           </button>
         )}
       </div>
-      {((recordId && record.status === 'loading') || (!live && history.state.status === 'loading')) && (
+      {/* The tabs stay put while a build record loads, so opening one from the history moves nothing. */}
+      <ViewTabs
+        tab={tab}
+        onTab={setTab}
+        layersReady={shown?.status === 'succeeded' && shown.image !== undefined}
+        compareReady={history.state.status === 'ready' && comparableBuilds(history.state.builds).length >= 2}
+      />
+      {tab === 'images' ? (
+        <ImagesPanel client={client} docker={docker} />
+      ) : (recordId && record.status === 'loading') || (!live && history.state.status === 'loading') ? (
         <p className="h-24 text-sm text-zinc-500">Reading the build record…</p>
-      )}
-      {recordId && record.status === 'error' && <ErrorState title="Could not open that build" message={record.message} />}
-      {shown && (
-        <ViewTabs tab={tab} onTab={setTab} layersReady={shown.status === 'succeeded' && shown.image !== undefined} />
-      )}
-      {shown ? (
-        tab === 'layers' && shown.status === 'succeeded' && shown.image ? (
-          <LayersPanel key={shown.buildId} client={client} buildId={shown.buildId} />
+      ) : recordId && record.status === 'error' ? (
+        <ErrorState title="Could not open that build" message={record.message} />
+      ) : shown ? (
+        tab === 'compare' && history.state.status === 'ready' && comparableBuilds(history.state.builds).length >= 2 ? (
+          <ComparePanel client={client} builds={history.state.builds} shownId={shown.buildId} />
+        ) : tab === 'layers' && shown.status === 'succeeded' && shown.image ? (
+          <LayersPanel key={shown.buildId} client={client} selector={{ buildId: shown.buildId }} />
         ) : (
           <div onClick={(e) => setSelectedLine(clickedStepLine(e.target) ?? selectedLine)}>
-            <StepTimeline view={shown} />
+            {/* The forecast is of the Dockerfile picked above: its badges belong on a build of that file only. */}
+            <StepTimeline view={shown} selectedLine={selectedLine} forecast={shownFile === form.dockerfile ? forecast : undefined} />
           </div>
         )
       ) : (
         !recordId &&
         history.state.status !== 'loading' && (
-          <div
-            className="flex h-40 flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 text-sm text-zinc-500 dark:border-zinc-700"
-            data-testid="timeline-empty"
-          >
-            <p className="font-medium text-zinc-700 dark:text-zinc-300">No build of this project yet</p>
-            <p>
-              Press Build ({buildShortcut}) to build {form.dockerfile}; every step shows up here as it runs.
-            </p>
-          </div>
+          <>
+            <div
+              className="flex h-40 flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 text-sm text-zinc-500 dark:border-zinc-700"
+              data-testid="timeline-empty"
+            >
+              <p className="font-medium text-zinc-700 dark:text-zinc-300">No build of this project yet</p>
+              <p>
+                Press Build ({buildShortcut}) to build {form.dockerfile}; every step shows up here as it runs.
+              </p>
+            </div>
+            {forecast && !forecast.error && (
+              <div className="mt-4">
+                <ForecastList forecast={forecast} />
+              </div>
+            )}
+          </>
         )
       )}
     </Columns>
@@ -228,10 +297,12 @@ function clickedStepLine(target: EventTarget): number | undefined {
   return Number.isInteger(line) && line > 0 ? line : undefined
 }
 
-/** Timeline or Layers for the build shown; Layers once the build has made its image. */
-function ViewTabs({ tab, onTab, layersReady }: { tab: 'timeline' | 'layers'; onTab: (tab: 'timeline' | 'layers') => void; layersReady: boolean }) {
-  const item = (id: 'timeline' | 'layers', label: string, enabled: boolean) => {
-    const active = id === (tab === 'layers' && layersReady ? 'layers' : 'timeline')
+type ViewTab = 'timeline' | 'layers' | 'compare' | 'images'
+
+/** Timeline or Layers for the build shown (Layers once it has made its image), or Compare two builds. */
+function ViewTabs({ tab, onTab, layersReady, compareReady }: { tab: ViewTab; onTab: (tab: ViewTab) => void; layersReady: boolean; compareReady: boolean }) {
+  const item = (id: ViewTab, label: string, enabled: boolean) => {
+    const active = id === (tab === 'images' ? 'images' : tab === 'layers' && layersReady ? 'layers' : tab === 'compare' && compareReady ? 'compare' : 'timeline')
     return (
       <button
         type="button"
@@ -239,7 +310,7 @@ function ViewTabs({ tab, onTab, layersReady }: { tab: 'timeline' | 'layers'; onT
         aria-selected={active}
         disabled={!enabled}
         data-testid={`tab-${id}`}
-        title={enabled ? undefined : 'Layers show once the build has succeeded'}
+        title={enabled ? undefined : id === 'compare' ? 'Compare needs two successful builds' : 'Layers show once the build has succeeded'}
         className={`-mb-px h-8 border-b-2 px-3 text-sm font-medium disabled:cursor-not-allowed disabled:text-zinc-300 dark:disabled:text-zinc-600 ${
           active ? 'border-sky-600 text-zinc-900 dark:text-zinc-100' : 'border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200'
         }`}
@@ -253,6 +324,8 @@ function ViewTabs({ tab, onTab, layersReady }: { tab: 'timeline' | 'layers'; onT
     <div role="tablist" className="mb-3 flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
       {item('timeline', 'Timeline', true)}
       {item('layers', 'Layers', layersReady)}
+      {item('compare', 'Compare', compareReady)}
+      {item('images', 'Images', true)}
     </div>
   )
 }

@@ -1,18 +1,27 @@
 import type { BuildEvent } from './build-events'
+import { isAnalyzeImageArgs, type AnalyzeImageArgs, type ImageWaste } from './analysis-api'
 import {
   isCheckDockerfileArgs,
+  isCreateDockerignoreArgs,
   isDockerfileRef,
   isSaveDockerfileArgs,
+  type CheckDockerfileArgs,
+  type CheckDockerfileResult,
+  type CreateDockerignoreArgs,
   type DockerfileRef,
-  type EditorDiagnostic,
   type SaveDockerfileArgs,
 } from './editor-api'
+import { isCompareImagesArgs, type CompareImagesArgs, type CompareView } from './compare-api'
 import type { DockerStatus, EngineInfo } from './engine-info'
+import { isForecastBuildArgs, type BuildForecast, type ForecastBuildArgs } from './forecast-api'
+import type { ChooseFolderResult, HostInfo } from './host-api'
+import { isListImagesArgs, type ImageListEntry, type ListImagesArgs } from './images-api'
 import {
   isImageLayersArgs,
   isLayerFileTreeArgs,
   type ImageLayersArgs,
   type ImageLayersView,
+  type LayerFileTable,
   type LayerFileTree,
   type LayerFileTreeArgs,
 } from './layers-api'
@@ -64,6 +73,13 @@ export const contract = {
   requests: {
     /** Version, platform, RUN support and whether a Docker daemon answers. */
     engineInfo: request<void, EngineInfo>(noArgs),
+    /** Host: which host the window runs in and what it can do (see hostRequestNames). */
+    hostInfo: request<void, HostInfo>(noArgs),
+    /**
+     * Host: a native folder dialog for opening a project. Only where `hostInfo().folderDialog`;
+     * elsewhere it fails with `unsupported`.
+     */
+    chooseProjectFolder: request<void, ChooseFolderResult>(noArgs),
     /** A project folder: its Dockerfiles and the stages of the chosen one (for the target picker). */
     openProject: request<OpenProjectArgs, ProjectInfo>(isOpenProjectArgs),
     /**
@@ -85,6 +101,23 @@ export const contract = {
     imageLayers: request<ImageLayersArgs, ImageLayersView>(isImageLayersArgs),
     /** One layer's changed paths (added / modified / removed against the layers below it). */
     layerFileTree: request<LayerFileTreeArgs, LayerFileTree>(isLayerFileTreeArgs),
+    /** The same layer's files in columns (LayerFileTable): what the file view reads. */
+    layerFileTable: request<LayerFileTreeArgs, LayerFileTable>(isLayerFileTreeArgs),
+    /**
+     * The images of Layerlab's store or of the Docker daemon, newest first. Fails with `not-found`
+     * when the source is the daemon and none answers.
+     */
+    listImages: request<ListImagesArgs, ImageListEntry[]>(isListImagesArgs),
+    /**
+     * Two images (builds, stored images or daemon images) layer by layer: layers paired by
+     * instruction, size deltas, and per differing pair the files added, removed or changed.
+     */
+    compareImages: request<CompareImagesArgs, CompareView>(isCompareImagesArgs),
+    /**
+     * An image's wasted space (file copies later layers overwrote or deleted), efficiency,
+     * biggest files and duplicate contents. Fails with `not-found` like `imageLayers`.
+     */
+    analyzeImage: request<AnalyzeImageArgs, ImageWaste>(isAnalyzeImageArgs),
     /** The text of a Dockerfile inside the project (at most 1 MB). */
     readDockerfile: request<DockerfileRef, { text: string }>(isDockerfileRef),
     /**
@@ -92,8 +125,22 @@ export const contract = {
      * then a rename); refuses paths that resolve outside the project.
      */
     saveDockerfile: request<SaveDockerfileArgs, { saved: true }>(isSaveDockerfileArgs),
-    /** The engine's parse errors, parse warnings and lint warnings for a text, at their ranges. */
-    checkDockerfile: request<{ text: string }, { diagnostics: EditorDiagnostic[] }>(isCheckDockerfileArgs),
+    /**
+     * The engine's parse errors, parse warnings and lint warnings for a text, at their ranges;
+     * with the project, size and cache findings carry their measured cost and quick fixes.
+     */
+    checkDockerfile: request<CheckDockerfileArgs, CheckDockerfileResult>(isCheckDockerfileArgs),
+    /**
+     * The size and cache lint's `.dockerignore` fix: writes `<dir>/.dockerignore` atomically and
+     * never over an existing one (`bad-request` then). `dir` must be a project folder.
+     */
+    createDockerignore: request<CreateDockerignoreArgs, { created: string }>(isCreateDockerignoreArgs),
+    /**
+     * Which steps the next build would take from the cache and which it would rebuild, and why,
+     * without running anything (`text`: the editor's unsaved Dockerfile). A Dockerfile that
+     * cannot be planned answers with `error` (at its line) rather than failing.
+     */
+    forecastBuild: request<ForecastBuildArgs, BuildForecast>(isForecastBuildArgs),
   },
   events: {
     /** Sent when the Docker daemon starts or stops answering, or changes version. */
@@ -130,6 +177,13 @@ export function isEventName(name: unknown): name is EventName {
 export type ApiHandlers = {
   [N in RequestName]: (args: RequestArgs<N>) => Promise<RequestResult<N>>
 }
+
+/** Requests the window's host answers (Electron main, `layerlab serve`), not the engine. */
+export const hostRequestNames = ['hostInfo', 'chooseProjectFolder'] as const satisfies readonly RequestName[]
+export type HostRequestName = (typeof hostRequestNames)[number]
+export type HostHandlers = Pick<ApiHandlers, HostRequestName>
+/** Everything else: what `createEngineApi` answers, the same under every host. */
+export type EngineHandlers = Omit<ApiHandlers, HostRequestName>
 
 /** What the UI side calls. A request without arguments is called with none. */
 export type ApiClient = {

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'build-failed'
   | 'cancelled'
   | 'docker-unavailable'
+  | 'unsupported' // this host cannot do it (a native dialog in the browser host)
   | 'transport' // the connection to the engine broke
   | 'internal'
 

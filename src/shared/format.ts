@@ -13,3 +13,9 @@ export function formatSize(bytes: number): string {
   }
   return `${Number(size.toPrecision(3))}${units[unit]}`
 }
+
+/** A size change with its sign: `+3.58kB`, `-512B`, `0B`. */
+export function formatSizeDelta(bytes: number): string {
+  if (bytes === 0) return '0B'
+  return `${bytes > 0 ? '+' : '-'}${formatSize(Math.abs(bytes))}`
+}

@@ -41,6 +41,12 @@ describe('dispatch', () => {
     }
   })
 
+  it('answers a host request with unsupported when only the engine’s handlers are given', async () => {
+    const { hostInfo: _hostInfo, chooseProjectFolder: _choose, ...engineOnly } = handlers
+    expect(await dispatch(engineOnly, 'chooseProjectFolder', undefined)).toMatchObject({ ok: false, error: { code: 'unsupported' } })
+    expect(await dispatch(engineOnly, 'engineInfo', undefined)).toEqual({ ok: true, result: info })
+  })
+
   it('refuses arguments the contract does not allow before the handler runs', async () => {
     let called = false
     const spy: ApiHandlers = stubHandlers({

@@ -4,7 +4,8 @@ import {
   isRequestName,
   requestNames,
   type ApiClient,
-  type ApiHandlers,
+  type EngineHandlers,
+  type HostHandlers,
   type EngineEvent,
   type EventName,
   type EventPayload,
@@ -24,9 +25,10 @@ export type ServerMessage =
 
 /**
  * Runs one request against the handlers. Every host calls this, so the method and argument
- * checks live in one place and no host can forget them.
+ * checks live in one place and no host can forget them. The hosts pass every handler (typed as
+ * ApiHandlers); the engine's alone (tests) answer a host request with `unsupported`.
  */
-export async function dispatch(handlers: ApiHandlers, method: unknown, args: unknown): Promise<Reply> {
+export async function dispatch(handlers: EngineHandlers & Partial<HostHandlers>, method: unknown, args: unknown): Promise<Reply> {
   if (!isRequestName(method)) {
     return { ok: false, error: { code: 'unknown-method', message: `unknown method: ${String(method)}` } }
   }
@@ -34,8 +36,9 @@ export async function dispatch(handlers: ApiHandlers, method: unknown, args: unk
   if (!spec.isArgs(args)) {
     return { ok: false, error: { code: 'bad-request', message: `invalid arguments for ${method}` } }
   }
+  const handler = (handlers as Partial<Record<string, (a: unknown) => Promise<unknown>>>)[method]
+  if (!handler) return { ok: false, error: { code: 'unsupported', message: `${method} is answered by the window's host, not the engine` } }
   try {
-    const handler = handlers[method] as (a: unknown) => Promise<unknown>
     return { ok: true, result: await handler(args) }
   } catch (error) {
     return { ok: false, error: toErrorPayload(error) }

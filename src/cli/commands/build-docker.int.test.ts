@@ -16,7 +16,7 @@ describe.skipIf(!dockerHost)('layerlab build --backend docker', () => {
     const store = path.join(dir, 'store')
     spawnSync('mkdir', ['-p', context])
     writeFileSync(path.join(context, 'app.txt'), `v1 ${Date.now()}\n`)
-    writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox:latest\nCOPY app.txt /app.txt\nRUN cat /app.txt\n')
+    writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox:latest\nCOPY app.txt /app.txt\nRUN cat /app.txt > /copy.txt\n')
     const build = (builder: string) =>
       spawnSync(process.execPath, [bin, 'build', '--backend', 'docker', '--builder', builder, '--network', 'none', '--store', store, '-t', `cli-docker:${builder}`, context], {
         encoding: 'utf8',
@@ -30,6 +30,8 @@ describe.skipIf(!dockerHost)('layerlab build --backend docker', () => {
       const second = build(builder)
       expect(second.status, second.stderr).toBe(0)
       expect(second.stderr).toMatch(/REBUILT: app\.txt changed/)
+      // The daemon's layers are matched back to the steps, so the summary counts them.
+      expect(second.stderr).toMatch(new RegExp(`Built cli-docker:${builder}: 0 of 2 layer steps from cache`))
     }
   }, 240_000)
 })

@@ -57,8 +57,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  api.close()
+  console.log('Stopping: cancelling running builds…')
   await host.close()
+  await api.close()
   return 0
 }
 

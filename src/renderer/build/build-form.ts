@@ -1,4 +1,4 @@
-import type { StartBuildArgs } from '../../shared/project-api'
+import type { BuildBackendChoice, StartBuildArgs } from '../../shared/project-api'
 
 /** What the build controls hold, before it becomes a `startBuild` request. */
 export interface ArgRow {
@@ -14,10 +14,12 @@ export interface BuildForm {
   noCache: boolean
   tag: string
   args: ArgRow[]
+  /** The backend chosen for this project; it builds only while available (effectiveBackend). */
+  backend: BuildBackendChoice
 }
 
-export function initialForm(dockerfile: string): BuildForm {
-  return { dockerfile, target: '', noCache: false, tag: '', args: [] }
+export function initialForm(dockerfile: string, backend: BuildBackendChoice = 'embedded'): BuildForm {
+  return { dockerfile, target: '', noCache: false, tag: '', args: [], backend }
 }
 
 /** The request for this form, or what to fix first. */
@@ -40,6 +42,7 @@ export function toStartArgs(dir: string, form: BuildForm): { ok: true; args: Sta
     args: {
       dir,
       dockerfile: form.dockerfile,
+      backend: form.backend,
       ...(entries.length > 0 ? { buildArgs: Object.fromEntries(entries) } : {}),
       ...(form.target ? { target: form.target } : {}),
       ...(form.noCache ? { noCache: true } : {}),

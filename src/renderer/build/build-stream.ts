@@ -27,7 +27,7 @@ export interface StepView {
   instruction: string
   line: number
   state: StepState
-  /** ms since the epoch, while running. */
+  /** When the step started, ms since the epoch (kept once it finished, for the stage waves). */
   startedAt?: number
   durationMs?: number
   /** The miss reason, as one line of text. */
@@ -35,8 +35,18 @@ export interface StepView {
   layer?: LayerRef
   error?: ApiErrorPayload
   logs: LogLines
-  progress?: { label: string; current: number; total?: number }
+  /** Bytes moved, one entry per label (a pulled layer, a download), in the order first seen. */
+  progress?: readonly TransferProgress[]
 }
+
+export interface TransferProgress {
+  label: string
+  current: number
+  total?: number
+}
+
+/** What a step said before the plan listed it: a FROM step pulls its image while planning. */
+export type EarlyStep = Pick<StepView, 'id' | 'logs' | 'progress'>
 
 export interface StageView {
   index: number
@@ -57,6 +67,8 @@ export interface BuildView {
   stages: StageView[]
   steps: Record<string, StepView>
   warnings: string[]
+  /** Logs and progress of steps not planned yet, by step id; merged into `steps` by the plan. */
+  early?: Record<string, EarlyStep>
   durationMs?: number
   image?: { digest: string; tags: string[] }
   error?: ApiErrorPayload
@@ -69,6 +81,7 @@ function withPlan(view: BuildView, stages: BuildPlanEvent['stages']): BuildView 
       steps[step.id] = {
         logs: emptyLog,
         state: 'pending',
+        ...view.early?.[step.id],
         ...steps[step.id],
         id: step.id,
         stage: step.stage.index,
@@ -85,7 +98,8 @@ function withPlan(view: BuildView, stages: BuildPlanEvent['stages']): BuildView 
       stepIds: planned.steps.map((s) => s.id),
     }
   })
-  return { ...view, stages: stageViews, steps }
+  const { early: _early, ...rest } = view
+  return { ...rest, stages: stageViews, steps }
 }
 
 function withFinished(view: BuildView, event: StepFinishedEvent): BuildView {
@@ -101,8 +115,9 @@ function withFinished(view: BuildView, event: StepFinishedEvent): BuildView {
     state: event.status,
     durationMs: event.durationMs,
   }
-  delete step.startedAt
-  delete step.progress
+  // The record's own start time wins: a build reopened from history has no step-started events.
+  if (event.startedAt !== undefined) step.startedAt = event.startedAt
+  if (event.status === 'not-run') delete step.startedAt
   if (event.reason) step.reason = describeMissReason(event.reason)
   if (event.layer) step.layer = event.layer
   if (event.error) step.error = event.error
@@ -119,6 +134,19 @@ function withFinished(view: BuildView, event: StepFinishedEvent): BuildView {
 function updateStep(view: BuildView, stepId: string, update: (step: StepView) => StepView): BuildView {
   const step = view.steps[stepId]
   return step ? { ...view, steps: { ...view.steps, [stepId]: update(step) } } : view
+}
+
+/** A step's log or progress: before the plan, kept aside until the plan names the step. */
+function updateOutput(view: BuildView, stepId: string, update: <S extends EarlyStep>(step: S) => S): BuildView {
+  if (view.steps[stepId] || view.stages.length > 0) return updateStep(view, stepId, update)
+  const early = view.early?.[stepId] ?? { id: stepId, logs: emptyLog }
+  return { ...view, early: { ...view.early, [stepId]: update(early) } }
+}
+
+function withTransfer(list: readonly TransferProgress[] | undefined, next: TransferProgress): TransferProgress[] {
+  const at = list?.findIndex((p) => p.label === next.label) ?? -1
+  if (!list || at < 0) return [...(list ?? []), next]
+  return list.map((p, i) => (i === at ? next : p))
 }
 
 /** One event applied to one build's view; events of other builds leave it as it is. */
@@ -144,13 +172,15 @@ export function reduceBuild(view: BuildView | undefined, event: BuildEvent): Bui
     case 'step-started':
       return updateStep(view, event.stepId, (s) => ({ ...s, state: 'running', startedAt: event.time }))
     case 'step-log':
-      return updateStep(view, event.stepId, (s) => ({ ...s, logs: appendLog(s.logs, event.stream, event.text) }))
+      return updateOutput(view, event.stepId, (s) => ({ ...s, logs: appendLog(s.logs, event.stream, event.text) }))
     case 'step-progress': {
-      const progress = { label: event.label, current: event.current, ...(event.total === undefined ? {} : { total: event.total }) }
-      return updateStep(view, event.stepId, (s) => ({ ...s, progress }))
+      const transfer = { label: event.label, current: event.current, ...(event.total === undefined ? {} : { total: event.total }) }
+      return updateOutput(view, event.stepId, (s) => ({ ...s, progress: withTransfer(s.progress, transfer) }))
     }
     case 'step-finished':
       return withFinished(view, event)
+    case 'step-layer':
+      return updateStep(view, event.stepId, (s) => ({ ...s, layer: event.layer }))
     case 'warning':
       return { ...view, warnings: [...view.warnings, event.message] }
     case 'build-finished': {
@@ -192,7 +222,7 @@ export function viewFromRecord(record: BuildRecordView): BuildView {
     {
       type: 'build-started',
       buildId: record.id,
-      backend: 'embedded',
+      backend: record.backend ?? 'embedded',
       contextDir: record.project,
       dockerfile: record.dockerfile,
       time: Date.parse(record.startedAt),

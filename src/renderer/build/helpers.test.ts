@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { DockerStatus } from '../../shared/engine-info'
+import { effectiveBackend, loadChoice, maxRemembered, parseChoices, saveChoice, withChoice, type BackendChoices } from './backend-choice'
 import { toStartArgs, initialForm } from './build-form'
 import { formatDuration } from './format-duration'
 import { appendLog, emptyLog, logLines, splitLines } from './log-lines'
@@ -51,9 +53,9 @@ describe('build form', () => {
     ]
     expect(toStartArgs('/p', form)).toEqual({
       ok: true,
-      args: { dir: '/p', dockerfile: 'sub/api.Dockerfile', target: 'app', noCache: true, tags: ['app:dev'], buildArgs: { VERSION: '1.2', EMPTY: '' } },
+      args: { dir: '/p', dockerfile: 'sub/api.Dockerfile', backend: 'embedded', target: 'app', noCache: true, tags: ['app:dev'], buildArgs: { VERSION: '1.2', EMPTY: '' } },
     })
-    expect(toStartArgs('/p', initialForm('Dockerfile'))).toEqual({ ok: true, args: { dir: '/p', dockerfile: 'Dockerfile' } })
+    expect(toStartArgs('/p', initialForm('Dockerfile'))).toEqual({ ok: true, args: { dir: '/p', dockerfile: 'Dockerfile', backend: 'embedded' } })
   })
 
   it('says what to fix in build args and tags', () => {
@@ -85,5 +87,48 @@ describe('recent projects', () => {
     expect(parseRecent('not json')).toEqual([])
     expect(parseRecent('{"a":1}')).toEqual([])
     expect(parseRecent('["/a", 5, "", "/b"]')).toEqual(['/a', '/b'])
+  })
+})
+
+describe('backend choice per project', () => {
+  const up: DockerStatus = { available: true, host: 'unix:///run/docker.sock', version: '20.10.24', apiVersion: '1.41', os: 'linux', arch: 'amd64' }
+  const down: DockerStatus = { available: false, host: 'unix:///run/docker.sock', reason: 'connect ENOENT' }
+
+  it('remembers Docker per folder, forgets the default, and survives junk in storage', () => {
+    const storage = new Map<string, string>()
+    const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v) }
+    expect(loadChoice(fake, '/a')).toBe('embedded')
+    saveChoice(fake, '/a', 'docker')
+    saveChoice(fake, '/b', 'docker')
+    expect(loadChoice(fake, '/a')).toBe('docker')
+    saveChoice(fake, '/a', 'embedded')
+    expect(loadChoice(fake, '/a')).toBe('embedded')
+    expect(loadChoice(fake, '/b')).toBe('docker')
+    expect(parseChoices('{"x":"podman","/c":"docker"}')).toEqual({ '/c': 'docker' })
+    expect(parseChoices('[1]')).toEqual({})
+    expect(parseChoices('not json')).toEqual({})
+  })
+
+  it('keeps only the newest choices', () => {
+    let choices: BackendChoices = {}
+    for (let i = 0; i < maxRemembered + 5; i++) choices = withChoice(choices, `/p${i}`, 'docker')
+    expect(Object.keys(choices)).toHaveLength(maxRemembered)
+    expect(choices['/p0']).toBeUndefined()
+    expect(choices[`/p${maxRemembered + 4}`]).toBe('docker')
+  })
+
+  it('builds with Docker only while a daemon answers', () => {
+    expect(effectiveBackend('docker', up)).toBe('docker')
+    expect(effectiveBackend('docker', down)).toBe('embedded')
+    expect(effectiveBackend('docker', undefined)).toBe('embedded')
+    expect(effectiveBackend('embedded', up)).toBe('embedded')
+  })
+
+  it('puts the backend in the build request', () => {
+    const form = initialForm('Dockerfile')
+    const docker = toStartArgs('/p', { ...form, backend: 'docker' })
+    expect(docker.ok && docker.args.backend).toBe('docker')
+    const embedded = toStartArgs('/p', form)
+    expect(embedded.ok && embedded.args.backend).toBe('embedded')
   })
 })

@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState } from 'react'
 import type { ApiClient } from '../../shared/contract'
 import type { ProjectInfo } from '../../shared/project-api'
+import { pageStorage } from './page-storage'
 import { addRecent, loadRecent, removeRecent, saveRecent } from './recent-projects'
 
 export interface ProjectState {
@@ -11,20 +12,12 @@ export interface ProjectState {
   recent: string[]
 }
 
-function storage(): Storage | undefined {
-  try {
-    return window.localStorage
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The open project: opening a folder asks the engine for its Dockerfiles and stages; a folder
  * that opens joins the recent list. A failed open keeps the project that was open.
  */
 export function useProject(client: ApiClient) {
-  const [state, setState] = useState<ProjectState>(() => ({ recent: loadRecent(storage()) }))
+  const [state, setState] = useState<ProjectState>(() => ({ recent: loadRecent(pageStorage()) }))
   const request = useRef(0)
 
   const open = useCallback(
@@ -41,7 +34,7 @@ export function useProject(client: ApiClient) {
         if (id !== request.current) return
         setState((s) => {
           const recent = addRecent(s.recent, info.dir)
-          saveRecent(storage(), recent)
+          saveRecent(pageStorage(), recent)
           return { info, recent }
         })
       } catch (error) {
@@ -58,9 +51,14 @@ export function useProject(client: ApiClient) {
   const forget = useCallback((dir: string) => {
     setState((s) => {
       const recent = removeRecent(s.recent, dir)
-      saveRecent(storage(), recent)
+      saveRecent(pageStorage(), recent)
       return { ...s, recent }
     })
+  }, [])
+
+  /** A failure before any folder was opened (the folder dialog itself failed). */
+  const fail = useCallback((dir: string, message: string) => {
+    setState((s) => ({ ...s, error: { dir, message } }))
   }, [])
 
   const dismissError = useCallback(() => {
@@ -70,5 +68,5 @@ export function useProject(client: ApiClient) {
     })
   }, [])
 
-  return { ...state, open, forget, dismissError }
+  return { ...state, open, forget, fail, dismissError }
 }

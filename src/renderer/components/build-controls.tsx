@@ -1,5 +1,7 @@
-import type { ProjectInfo } from '../../shared/project-api'
+import type { DockerStatus } from '../../shared/engine-info'
+import type { BuildBackendChoice, ProjectInfo } from '../../shared/project-api'
 import type { BuildForm } from '../build/build-form'
+import { BackendPicker } from './backend-picker'
 import { BuildArgsEditor } from './build-args-editor'
 
 const field =
@@ -14,6 +16,9 @@ interface BuildControlsProps {
   form: BuildForm
   onChange: (form: BuildForm) => void
   onDockerfile: (dockerfile: string) => void
+  /** Undefined until the engine has answered. */
+  docker: DockerStatus | undefined
+  onBackend: (backend: BuildBackendChoice) => void
   running: boolean
   starting: boolean
   onBuild: () => void
@@ -80,6 +85,7 @@ export function BuildControls(props: BuildControlsProps) {
           onChange={(e) => onChange({ ...form, tag: e.target.value })}
         />
       </label>
+      <BackendPicker choice={form.backend} docker={props.docker} disabled={busy} onChange={props.onBackend} />
       <BuildArgsEditor rows={form.args} disabled={busy} onChange={(args) => onChange({ ...form, args })} />
       <label className="flex items-center gap-2 text-sm">
         <input

@@ -31,6 +31,7 @@ function HistoryItem({ build, selected, onOpen }: { build: BuildSummary; selecte
           </span>
           <span className="block truncate text-zinc-500">
             {build.dockerfile !== 'Dockerfile' ? `${build.dockerfile} · ` : ''}
+            {build.backend === 'docker' ? 'Docker · ' : ''}
             {share}
           </span>
         </span>

@@ -28,8 +28,13 @@ export function BuildSummary({ view, totals, now }: { view: BuildView; totals: B
     )
 
   return (
-    <div className="flex h-8 items-center gap-3 text-sm" data-testid="build-summary" data-status={view.status}>
+    <div className="flex h-8 items-center gap-3 text-sm" data-testid="build-summary" data-status={view.status} data-backend={view.backend}>
       <span className="font-semibold">{headline}</span>
+      {view.backend && (
+        <span className="rounded bg-zinc-200 px-1.5 py-px text-[11px] font-medium text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300" data-testid="build-backend">
+          {view.backend === 'docker' ? 'Docker' : 'Layerlab engine'}
+        </span>
+      )}
       <span className="text-zinc-400">·</span>
       <span className="tabular-nums" data-testid="build-total-time">
         {formatDuration(total)}

@@ -5,13 +5,15 @@ interface ProjectBarProps {
   opening?: string | undefined
   recent: string[]
   onOpen: (dir: string) => void
+  /** Shows the host's native folder dialog; absent where there is none (the browser host). */
+  onChoose?: (() => void) | undefined
 }
 
 /**
- * The project folder: a path field (the browser host cannot show a folder dialog) with the
- * recent projects offered as suggestions.
+ * The project folder: a path field with the recent projects offered as suggestions, and in the
+ * desktop app a button for the native folder dialog (a browser page cannot show one).
  */
-export function ProjectBar({ dir, opening, recent, onOpen }: ProjectBarProps) {
+export function ProjectBar({ dir, opening, recent, onOpen, onChoose }: ProjectBarProps) {
   const [text, setText] = useState(dir ?? '')
   const [shown, setShown] = useState(dir)
   if (dir !== shown) {
@@ -55,6 +57,17 @@ export function ProjectBar({ dir, opening, recent, onOpen }: ProjectBarProps) {
       >
         {opening !== undefined ? 'Opening…' : 'Open'}
       </button>
+      {onChoose && (
+        <button
+          type="button"
+          disabled={opening !== undefined}
+          onClick={onChoose}
+          className="h-8 shrink-0 rounded-md bg-sky-600 px-3 text-sm font-medium text-white hover:bg-sky-700 disabled:opacity-60"
+          data-testid="choose-folder"
+        >
+          Choose folder…
+        </button>
+      )}
     </form>
   )
 }

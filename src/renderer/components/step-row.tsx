@@ -1,12 +1,24 @@
-import { memo, useState } from 'react'
+import { memo, useEffect, useRef, useState } from 'react'
 import { formatSize } from '../../shared/format'
+import type { StepForecast } from '../../shared/forecast-api'
 import type { StepView } from '../build/build-stream'
 import { formatDuration } from '../build/format-duration'
+import { ForecastBadge, forecastReasonText } from './forecast-badge'
 import { StepLogs } from './step-logs'
 import { StatusBadge, barTone } from './status-badge'
+import { TransferBar } from './transfer-progress'
 
-/** The columns every row and the header share: chevron, line, instruction, status, bar, time, size. */
-export const rowGrid = 'grid grid-cols-[1.25rem_2.5rem_minmax(0,1fr)_5.5rem_minmax(4rem,9rem)_4rem_4.5rem] items-center gap-3'
+/**
+ * The columns every row and the header share, by the width of the stage's column (an
+ * `@container`): chevron, line, instruction, status, bar, time, size. A column beside another
+ * stage or a narrow window keeps what a row needs (line, instruction, status, time).
+ */
+export const rowGrid =
+  'grid items-center gap-2 grid-cols-[1.25rem_2rem_minmax(0,1fr)_5.5rem_3.5rem] ' +
+  '@xl:grid-cols-[1.25rem_2rem_minmax(0,1fr)_5.5rem_minmax(3rem,6rem)_3.5rem_4rem] ' +
+  '@3xl:gap-3 @3xl:grid-cols-[1.25rem_2.5rem_minmax(0,1fr)_5.5rem_minmax(4rem,9rem)_4rem_4.5rem]'
+/** The bar and size cells: only where {@link rowGrid} has room for them. */
+export const wideOnlyCell = 'hidden @xl:block'
 
 interface StepRowProps {
   step: StepView
@@ -14,6 +26,10 @@ interface StepRowProps {
   longestMs: number
   /** Now, while the build runs (for a running step's clock). */
   now: number
+  /** The step picked in the editor or here: highlighted and scrolled into view. */
+  selected?: boolean
+  /** What the next build will do with this step (shown when it will not be a cache hit). */
+  forecast?: StepForecast | undefined
 }
 
 function elapsed(step: StepView, now: number): number | undefined {
@@ -31,22 +47,9 @@ function Detail({ step }: { step: StepView }) {
       </span>
     )
   }
-  if (step.state === 'running' && step.progress) {
-    const { label, current, total } = step.progress
-    const percent = total ? Math.min(100, (current / total) * 100) : undefined
-    return (
-      <span className="flex min-w-0 items-center gap-2 text-zinc-600 dark:text-zinc-300">
-        <span className="truncate">{label}</span>
-        <span className="h-1.5 w-32 shrink-0 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-700">
-          {percent !== undefined && <span className="block h-full bg-amber-400" style={{ width: `${percent}%` }} />}
-        </span>
-        <span className="shrink-0 tabular-nums">
-          {formatSize(current)}
-          {total ? ` / ${formatSize(total)}` : ''}
-        </span>
-      </span>
-    )
-  }
+  const moving = step.progress && step.progress.length > 0 ? step.progress : undefined
+  const noun = step.kind === 'from' ? 'layer' : 'transfer'
+  if (moving && (step.state === 'running' || step.state === 'pending')) return <TransferBar transfers={moving} noun={noun} />
   if (step.state === 'built' && step.reason) {
     return (
       <span className="truncate text-emerald-800 dark:text-emerald-300" data-testid="step-reason" title={step.reason}>
@@ -54,18 +57,33 @@ function Detail({ step }: { step: StepView }) {
       </span>
     )
   }
+  // What a finished step moved (the FROM image it pulled), when nothing more telling is there.
+  if (moving) return <TransferBar transfers={moving} noun={noun} />
   return null
 }
 
-export const StepRow = memo(function StepRow({ step, longestMs, now }: StepRowProps) {
+function rowTone(state: StepView['state'], selected: boolean): string {
+  const edge = selected ? 'shadow-[inset_3px_0_0_var(--color-sky-500)]' : ''
+  if (state === 'failed') return `${edge} bg-red-50 dark:bg-red-950/40`
+  return selected ? `${edge} bg-sky-50 dark:bg-sky-950/40` : ''
+}
+
+export const StepRow = memo(function StepRow({ step, longestMs, now, selected = false, forecast }: StepRowProps) {
   const [open, setOpen] = useState(false)
+  const rowRef = useRef<HTMLLIElement>(null)
+  useEffect(() => {
+    if (selected) rowRef.current?.scrollIntoView({ block: 'nearest' })
+  }, [selected])
   const ms = elapsed(step, now)
   const width = ms === undefined || longestMs <= 0 ? 0 : Math.min(100, (ms / longestMs) * 100)
   const dim = step.state === 'not-run' || step.state === 'pending'
   const lines = step.logs.size
   return (
     <li
-      className={`border-b border-zinc-100 last:border-b-0 dark:border-zinc-800 ${step.state === 'failed' ? 'bg-red-50 dark:bg-red-950/40' : ''}`}
+      ref={rowRef}
+      className={`border-b border-zinc-100 last:border-b-0 dark:border-zinc-800 ${rowTone(step.state, selected)}`}
+      aria-current={selected ? 'step' : undefined}
+      data-selected={selected}
       data-testid="step-row"
       data-step-id={step.id}
       data-status={step.state}
@@ -91,7 +109,7 @@ export const StepRow = memo(function StepRow({ step, longestMs, now }: StepRowPr
           {step.instruction}
         </span>
         <StatusBadge state={step.state} />
-        <span className="h-2 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800" aria-hidden="true">
+        <span className={`h-2 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800 ${wideOnlyCell}`} aria-hidden="true">
           <span
             className={`block h-full rounded-full ${barTone[step.state]}`}
             style={{ width: `${width}%`, minWidth: ms !== undefined && ms > 0 ? 2 : 0 }}
@@ -100,13 +118,23 @@ export const StepRow = memo(function StepRow({ step, longestMs, now }: StepRowPr
         <span className="text-right text-xs tabular-nums text-zinc-600 dark:text-zinc-300" data-testid="step-duration">
           {ms === undefined ? '' : formatDuration(ms)}
         </span>
-        <span className="text-right text-xs tabular-nums text-zinc-500" title={step.layer ? step.layer.diffId : 'no layer'}>
+        <span
+          className={`text-right text-xs tabular-nums text-zinc-500 ${wideOnlyCell}`}
+          title={step.layer ? step.layer.diffId : 'no layer'}
+          data-testid="step-layer-size"
+        >
           {step.layer ? formatSize(step.layer.size) : step.state === 'cached' || step.state === 'built' ? '—' : ''}
         </span>
       </div>
       {/* Always there, so a reason or error arriving never pushes the rows below. */}
-      <div className="-mt-0.5 mb-1 flex h-4 min-w-0 items-start pr-3 pl-[6rem] text-xs leading-4">
+      <div className={`-mt-0.5 mb-1 flex h-4 min-w-0 items-start pr-3 text-xs leading-4 pl-[5rem] @3xl:pl-[6rem]`}>
         <Detail step={step} />
+        {forecast && forecast.status !== 'cached' && (
+          <span className="ml-auto flex min-w-0 items-center gap-1.5 pl-3" data-testid="step-forecast">
+            <ForecastBadge step={forecast} />
+            <span className="truncate text-amber-800 dark:text-amber-300">{forecastReasonText(forecast)}</span>
+          </span>
+        )}
         {lines > 0 && !open && (
           <span className="ml-auto shrink-0 pl-3 text-zinc-400">
             {lines.toLocaleString()} line{lines === 1 ? '' : 's'} of output

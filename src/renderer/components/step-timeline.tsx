@@ -1,49 +1,52 @@
 import { useMemo } from 'react'
-import { buildTotals, type BuildView, type StageView } from '../build/build-stream'
+import type { BuildForecast, StepForecast } from '../../shared/forecast-api'
+import { buildTotals, type BuildView } from '../build/build-stream'
+import type { LogLines } from '../build/log-lines'
+import { forecastByStep, forecastSentence } from '../build/forecast-view'
 import { useNow } from '../build/use-now'
 import { BuildSummary } from './build-summary'
-import { StepRow, rowGrid } from './step-row'
+import { StageWaveList } from './stage-wave-list'
+import { TransferBar } from './transfer-progress'
 
-function StageGroup({ stage, view, longestMs, now }: { stage: StageView; view: BuildView; longestMs: number; now: number }) {
+/** Before the plan: the base images being pulled (the plan needs their configs), or a wait. */
+function Preparing({ view, running }: { view: BuildView; running: boolean }) {
+  const pulls = Object.values(view.early ?? {})
   return (
-    <section
-      className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900"
-      data-testid="stage"
-      aria-label={`stage ${stage.name ?? stage.index}`}
+    <div
+      className="flex h-24 flex-col items-center justify-center gap-2 overflow-hidden rounded-lg border border-dashed border-zinc-300 px-4 text-sm text-zinc-500 dark:border-zinc-700"
+      data-testid="timeline-preparing"
     >
-      <header className="flex h-8 items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-3 text-xs dark:border-zinc-800 dark:bg-zinc-900/60">
-        <span className="font-semibold text-zinc-700 dark:text-zinc-200">Stage {stage.index}</span>
-        {stage.name && <span className="rounded bg-zinc-200 px-1.5 font-mono dark:bg-zinc-800">{stage.name}</span>}
-        {stage.base && <span className="truncate text-zinc-500">from {stage.base}</span>}
-      </header>
-      <ol>
-        {stage.stepIds.map((id) => {
-          const step = view.steps[id]
-          if (!step) return null
-          return <StepRow key={id} step={step} longestMs={longestMs} now={step.state === 'running' ? now : 0} />
-        })}
-      </ol>
-    </section>
-  )
-}
-
-function ColumnHeads() {
-  return (
-    <div className={`${rowGrid} h-6 px-3 text-[11px] font-medium uppercase tracking-wide text-zinc-400`} aria-hidden="true">
-      <span />
-      <span className="text-right">line</span>
-      <span>instruction</span>
-      <span className="text-center">status</span>
-      <span>duration</span>
-      <span className="text-right">time</span>
-      <span className="text-right">layer</span>
+      {pulls.length === 0 ? (
+        <p>{running ? 'Planning the build…' : 'No step ran.'}</p>
+      ) : (
+        pulls.slice(0, 2).map((early) => (
+          <div key={early.id} className="flex w-full max-w-xl flex-col gap-1 text-xs" data-testid="early-pull">
+            <span className="truncate font-mono">{lastLine(early.logs) ?? `stage ${early.id.split('.')[0]} base image`}</span>
+            {early.progress && early.progress.length > 0 && <TransferBar transfers={early.progress} />}
+          </div>
+        ))
+      )}
     </div>
   )
 }
 
-/** Every step of one build, grouped by stage, live while it runs. */
-export function StepTimeline({ view }: { view: BuildView }) {
+function lastLine(logs: LogLines): string | undefined {
+  return logs.chunks.at(-1)?.at(-1)?.text
+}
+
+/** Every step of one build, grouped by stage (stages that ran at once side by side), live while it runs. */
+export function StepTimeline({
+  view,
+  selectedLine,
+  forecast,
+}: {
+  view: BuildView
+  selectedLine?: number | undefined
+  /** The next build's forecast: a badge on each row it will rebuild (not while this build runs). */
+  forecast?: BuildForecast | undefined
+}) {
   const running = view.status === 'running'
+  const forecasts = useMemo(() => (running ? new Map<string, StepForecast>() : forecastByStep(forecast, view)), [running, forecast, view])
   const now = useNow(running)
   const totals = useMemo(() => buildTotals(view), [view])
   let longestMs = totals.longestMs
@@ -58,6 +61,14 @@ export function StepTimeline({ view }: { view: BuildView }) {
   return (
     <div className="flex flex-col gap-3" data-testid="timeline" data-build-id={view.buildId}>
       <BuildSummary view={view} totals={totals} now={now} />
+      {/* Always there, so the forecast arriving after a build (or leaving as one starts) never moves the steps. */}
+      <p className="h-4 truncate text-xs leading-4 text-amber-800 dark:text-amber-300">
+        {!running && forecast && !forecast.error && (
+          <span data-testid="forecast-summary" title={forecastSentence(forecast)}>
+            {forecastSentence(forecast)} <span className="text-zinc-500 dark:text-zinc-400">(forecast · nothing has run)</span>
+          </span>
+        )}
+      </p>
       {view.status === 'failed' && (
         <div
           role="alert"
@@ -80,18 +91,9 @@ export function StepTimeline({ view }: { view: BuildView }) {
         </ul>
       )}
       {view.stages.length === 0 ? (
-        <p className="flex h-24 items-center justify-center rounded-lg border border-dashed border-zinc-300 text-sm text-zinc-500 dark:border-zinc-700">
-          {running ? 'Planning the build…' : 'No step ran.'}
-        </p>
+        <Preparing view={view} running={running} />
       ) : (
-        <div className="flex flex-col gap-1">
-          <ColumnHeads />
-          <div className="flex flex-col gap-4">
-            {view.stages.map((stage) => (
-              <StageGroup key={stage.index} stage={stage} view={view} longestMs={longestMs} now={now} />
-            ))}
-          </div>
-        </div>
+        <StageWaveList view={view} longestMs={longestMs} now={now} selectedLine={selectedLine} forecasts={forecasts} />
       )}
     </div>
   )

@@ -3,8 +3,13 @@ import { EditorState } from '@codemirror/state'
 import { EditorView, keymap } from '@codemirror/view'
 import { useEffect, useRef, useState } from 'react'
 import type { ApiClient } from '../../shared/contract'
+import type { BuildForecast } from '../../shared/forecast-api'
 import type { BuildView } from '../build/build-stream'
-import { dockerfileSupport, dockerfileLinter, editorTheme, setSelectedLine, setStepMarks, stepGutter } from './extensions'
+import { forecastMarks } from '../build/forecast-view'
+import { appTheme } from './editor-theme'
+import { cursorSelectsStep, dockerfileSupport, dockerfileLinter, setSelectedLine, setStepMarks, stepGutter } from './extensions'
+import { forecastGutter, setForecastMarks } from './forecast-gutter'
+import { refreshLint } from './lint-diagnostics'
 import { stepMarks } from './positions'
 
 /** How long after the last keystroke an edit is written to disk. */
@@ -21,6 +26,10 @@ export interface DockerfileEditorProps {
   build?: BuildView | undefined
   selectedLine?: number | undefined
   onSelectLine?: (line: number) => void
+  /** The next build's cache forecast: a mark on each line it will rebuild, the reason on hover. */
+  forecast?: BuildForecast | undefined
+  /** The text as it is edited (saved or not), for the forecast to follow. */
+  onTextChange?: (text: string) => void
 }
 
 function builtThis(build: BuildView, dir: string, dockerfile: string): boolean {
@@ -32,16 +41,22 @@ function builtThis(build: BuildView, dir: string, dockerfile: string): boolean {
  * (the language service's and the engine's), the last build's status per instruction in the
  * gutter, and every edit saved to disk.
  */
-export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine, onSelectLine }: DockerfileEditorProps) {
+export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine, onSelectLine, forecast, onTextChange }: DockerfileEditorProps) {
   const host = useRef<HTMLDivElement>(null)
   const viewRef = useRef<EditorView | null>(null)
   const onSelectRef = useRef(onSelectLine)
+  const onTextRef = useRef(onTextChange)
+  /** A quick fix that writes a file and failed: said in the header until the next try. */
+  const [fixError, setFixError] = useState<string>()
   const [load, setLoad] = useState<{ status: 'loading' } | { status: 'ready' } | { status: 'error'; message: string }>({ status: 'loading' })
   const [save, setSave] = useState<{ state: SaveState; message?: string }>({ state: 'saved' })
 
   useEffect(() => {
     onSelectRef.current = onSelectLine
   }, [onSelectLine])
+  useEffect(() => {
+    onTextRef.current = onTextChange
+  }, [onTextChange])
 
   useEffect(() => {
     let stale = false
@@ -85,12 +100,25 @@ export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine,
               ]),
               basicSetup,
               dockerfileSupport,
-              dockerfileLinter(async (t) => (await client.checkDockerfile({ text: t })).diagnostics),
+              dockerfileLinter(async (t) => (await client.checkDockerfile({ text: t, dir, dockerfile })).diagnostics, {
+                createFile: async (file) => {
+                  setFixError(undefined)
+                  try {
+                    await client.createDockerignore({ dir, text: file.text })
+                  } catch (error) {
+                    if (!stale) setFixError(`Could not create ${file.path}: ${(error as Error).message}`)
+                    throw error
+                  }
+                },
+              }),
               stepGutter((line) => onSelectRef.current?.(line)),
-              editorTheme,
+              forecastGutter(),
+              cursorSelectsStep((line) => onSelectRef.current?.(line)),
+              appTheme(),
               EditorView.contentAttributes.of({ 'aria-label': `${dockerfile} editor`, 'data-testid': 'editor-content' }),
               EditorView.updateListener.of((update) => {
                 if (!update.docChanged) return
+                onTextRef.current?.(update.state.doc.toString())
                 dirty = true
                 setSave({ state: 'unsaved' })
                 if (timer !== undefined) clearTimeout(timer)
@@ -100,6 +128,7 @@ export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine,
           }),
         })
         viewRef.current = view
+        onTextRef.current?.(text)
         setLoad({ status: 'ready' })
       },
       (error: unknown) => {
@@ -124,6 +153,18 @@ export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine,
 
   useEffect(() => {
     const view = viewRef.current
+    if (ready && view) view.dispatch({ effects: setForecastMarks.of(forecastMarks(forecast)) })
+  }, [ready, forecast])
+
+  // A finished build has new layers to measure: check again so the lint shows their costs.
+  const measured = build && build.status === 'succeeded' && builtThis(build, dir, dockerfile) ? build.buildId : undefined
+  useEffect(() => {
+    const view = viewRef.current
+    if (ready && view && measured) view.dispatch({ effects: refreshLint.of(null) })
+  }, [ready, measured])
+
+  useEffect(() => {
+    const view = viewRef.current
     if (!ready || !view) return
     const line = selectedLine !== undefined && selectedLine <= view.state.doc.lines ? selectedLine : undefined
     view.dispatch({
@@ -139,6 +180,11 @@ export function DockerfileEditor({ client, dir, dockerfile, build, selectedLine,
     <div className="flex h-full min-h-0 flex-col rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900" data-testid="dockerfile-editor">
       <div className="flex h-8 shrink-0 items-center gap-3 border-b border-zinc-200 px-3 text-xs dark:border-zinc-800">
         <span className="truncate font-medium text-zinc-700 dark:text-zinc-300">{dockerfile}</span>
+        {fixError && (
+          <span className="truncate text-red-600 dark:text-red-400" role="alert" title={fixError} data-testid="editor-fix-error">
+            {fixError}
+          </span>
+        )}
         <span
           className={`ml-auto ${save.state === 'error' ? 'text-red-600' : save.state === 'saved' ? 'text-emerald-600 dark:text-emerald-400' : 'text-zinc-500'}`}
           data-testid="editor-save-state"

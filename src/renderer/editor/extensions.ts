@@ -2,11 +2,12 @@ import { type CompletionContext, type CompletionResult } from '@codemirror/autoc
 import { StreamLanguage } from '@codemirror/language'
 import { dockerFile } from '@codemirror/legacy-modes/mode/dockerfile'
 import { linter, type Diagnostic } from '@codemirror/lint'
-import { RangeSet, StateEffect, StateField, type Extension, type Text } from '@codemirror/state'
+import { RangeSet, StateEffect, StateField, type EditorState, type Extension, type Text } from '@codemirror/state'
 import { Decoration, EditorView, GutterMarker, gutter, hoverTooltip, type DecorationSet } from '@codemirror/view'
 import { DockerfileLanguageServiceFactory } from 'dockerfile-language-service'
 import type { EditorDiagnostic } from '../../shared/editor-api'
-import { lspFromOffset, offsetFromEngine, offsetFromLsp, plainSnippet, visibleRange, type StepMark } from './positions'
+import { engineLintDiagnostics, lintNeedsRefresh, type LintFixHandlers } from './lint-diagnostics'
+import { instructionStartLine, lspFromOffset, offsetFromLsp, plainSnippet, visibleRange, type StepMark } from './positions'
 
 // dockerfile-ast checks for a UTF-8 BOM with Node's `Buffer.from(char, 'UTF-8')`; the browser
 // has no Buffer, so give it the one call it makes (UTF-8 bytes of a string).
@@ -82,26 +83,22 @@ function serviceDiagnostics(doc: Text): Diagnostic[] {
   })
 }
 
-function engineDiagnostics(doc: Text, found: readonly EditorDiagnostic[]): Diagnostic[] {
-  return found.map((d) => {
-    const { from, to } = visibleRange(doc, offsetFromEngine(doc, d.range.start), offsetFromEngine(doc, d.range.end))
-    return { from, to, severity: d.severity, message: d.message, source: d.rule ? `layerlab (${d.rule})` : 'layerlab' }
-  })
-}
-
-/** The language service's checks and the engine's, 300 ms after the last edit. */
-export function dockerfileLinter(check: (text: string) => Promise<readonly EditorDiagnostic[]>): Extension {
+/**
+ * The language service's checks and the engine's (with the lint's measured costs and quick
+ * fixes), 300 ms after the last edit.
+ */
+export function dockerfileLinter(check: (text: string) => Promise<readonly EditorDiagnostic[]>, fixes: LintFixHandlers = {}): Extension {
   return linter(
     async (view) => {
       const doc = view.state.doc
       const own = serviceDiagnostics(doc)
       const engine = await check(doc.toString()).then(
-        (found) => engineDiagnostics(doc, found),
+        (found) => engineLintDiagnostics(doc, found, fixes),
         () => [] as Diagnostic[],
       )
       return [...engine, ...own]
     },
-    { delay: 300 },
+    { delay: 300, needsRefresh: lintNeedsRefresh },
   )
 }
 
@@ -175,6 +172,24 @@ const stepGutterState = StateField.define<StepGutterState>({
   provide: (field) => EditorView.decorations.from(field, (value) => value.lines),
 })
 
+/** Whether a build step is marked on this line (the line an instruction starts on). */
+export function hasStepMark(state: EditorState, line: number): boolean {
+  return state.field(stepGutterState).marks.some((m) => m.line === line)
+}
+
+/**
+ * The cursor put on an instruction (by click or keys) selects its step, so the timeline can
+ * reveal that row; moving within the selected instruction says nothing new.
+ */
+export function cursorSelectsStep(onSelect: (line: number) => void): Extension {
+  return EditorView.updateListener.of((update) => {
+    if (!update.selectionSet || !update.transactions.some((tr) => tr.isUserEvent('select'))) return
+    const { state } = update
+    const line = instructionStartLine(state.doc, state.doc.lineAt(state.selection.main.head).number)
+    if (state.field(stepGutterState).selected !== line && hasStepMark(state, line)) onSelect(line)
+  })
+}
+
 /** One mark per instruction line with the last build's status; a click selects that step's line. */
 export function stepGutter(onSelect: (line: number) => void): Extension {
   return [
@@ -198,20 +213,3 @@ export function stepGutter(onSelect: (line: number) => void): Extension {
     }),
   ]
 }
-
-export const editorTheme = EditorView.theme({
-  '&': { height: '100%', fontSize: '13px', backgroundColor: 'transparent' },
-  '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },
-  '.cm-gutters': { backgroundColor: 'transparent', borderRight: '1px solid rgb(228 228 231 / 0.8)' },
-  '.cm-step-gutter .cm-gutterElement': { display: 'flex', alignItems: 'center', justifyContent: 'center', padding: '0 4px', cursor: 'pointer' },
-  '.cm-step-mark': { display: 'inline-block', width: '9px', height: '9px', borderRadius: '9999px', border: '1px solid transparent' },
-  '.cm-step-cached': { backgroundColor: '#0ea5e9' },
-  '.cm-step-built': { backgroundColor: '#10b981' },
-  '.cm-step-failed': { backgroundColor: '#ef4444' },
-  '.cm-step-not-run': { backgroundColor: 'transparent', borderColor: '#a1a1aa' },
-  '.cm-step-running': { backgroundColor: '#f59e0b' },
-  '.cm-step-pending': { backgroundColor: 'transparent', borderColor: '#d4d4d8', borderStyle: 'dashed' },
-  '.cm-step-selected': { outline: '2px solid #0284c7', outlineOffset: '1px' },
-  '.cm-selected-step': { backgroundColor: 'rgb(14 165 233 / 0.12)' },
-  '.cm-dockerfile-hover': { maxWidth: '28rem', padding: '6px 8px', whiteSpace: 'pre-wrap', fontSize: '12px' },
-})

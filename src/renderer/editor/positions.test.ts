@@ -2,7 +2,7 @@ import { Text } from '@codemirror/state'
 import { describe, expect, it } from 'vitest'
 import { emptyLog } from '../build/log-lines'
 import type { StepView } from '../build/build-stream'
-import { lspFromOffset, offsetFromEngine, offsetFromLsp, plainSnippet, stepMarks, visibleRange } from './positions'
+import { lspFromOffset, offsetFromEngine, offsetFromLsp, plainSnippet, stepMarks, visibleRange, instructionStartLine } from './positions'
 
 const doc = Text.of(['FROM scratch', 'COPY a /a', ''])
 
@@ -36,5 +36,24 @@ describe('editor positions', () => {
       { line: 1, status: 'cached', title: 'Line 1: cached' },
       { line: 2, status: 'built', title: 'Line 2: built — a changed' },
     ])
+  })
+})
+
+describe('instructionStartLine', () => {
+  const doc = (text: string) => Text.of(text.split('\n'))
+
+  it('finds the first line of a continued instruction, over comments inside it', () => {
+    const d = doc('FROM busybox\nRUN echo a \\\n  && echo b \\\n# a comment\n  && echo c\nCOPY x /x\n')
+    expect([1, 2, 3, 4, 5, 6].map((n) => instructionStartLine(d, n))).toEqual([1, 2, 2, 2, 2, 6])
+  })
+
+  it('does not join a line to a comment that happens to end with a backslash', () => {
+    const d = doc('FROM busybox\n# path C:\\\nCOPY a /a')
+    expect(instructionStartLine(d, 3)).toBe(3)
+  })
+
+  it('follows the escape directive', () => {
+    const d = doc('# escape=`\nFROM busybox\nRUN dir `\n  c:\\\nCOPY a /a')
+    expect([3, 4, 5].map((n) => instructionStartLine(d, n))).toEqual([3, 3, 5])
   })
 })

@@ -75,3 +75,35 @@ export function stepMarks(steps: readonly StepView[]): StepMark[] {
   }
   return [...byLine.values()].sort((a, b) => a.line - b.line)
 }
+
+/**
+ * The first line of the instruction that `line` belongs to: a line continues the one before it
+ * when that one ends with the escape character (`\`, or the `# escape=` directive's).
+ */
+export function instructionStartLine(doc: Text, line: number): number {
+  const escape = escapeCharacter(doc)
+  let start = clampLine(doc, line)
+  for (;;) {
+    // Comment and blank lines inside a continued instruction are skipped, as the parser does.
+    let previous = start - 1
+    while (previous >= 1 && isCommentOrBlank(doc.line(previous).text)) previous--
+    if (previous < 1 || !doc.line(previous).text.trimEnd().endsWith(escape)) return start
+    start = previous
+  }
+}
+
+function isCommentOrBlank(text: string): boolean {
+  const trimmed = text.trim()
+  return trimmed === '' || trimmed.startsWith('#')
+}
+
+/** The `# escape=` parser directive, which may only stand before the first instruction. */
+function escapeCharacter(doc: Text): string {
+  for (let n = 1; n <= Math.min(doc.lines, 20); n++) {
+    const text = doc.line(n).text.trim()
+    const directive = /^#\s*escape\s*=\s*(\S)\s*$/i.exec(text)
+    if (directive?.[1]) return directive[1]
+    if (text !== '' && !text.startsWith('#')) break
+  }
+  return '\\'
+}
