@@ -37,7 +37,11 @@ test('shows a build’s layers, their sizes and each layer’s files', async ({ 
 
   await page.getByTestId('build-button').click()
   await expect(page.getByTestId('build-summary')).toHaveAttribute('data-status', 'succeeded', { timeout: 30_000 })
-  await page.getByTestId('tab-layers').click()
+  // The tabs work from the keyboard: the arrow key moves to the next tab that can open.
+  await page.getByTestId('tab-timeline').focus()
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('tab-layers')).toHaveAttribute('aria-selected', 'true')
+  await expect(page.getByTestId('tab-layers')).toBeFocused()
 
   // The table: a row per COPY, bottom-up, with its line, size, share and running total.
   const rows = page.getByTestId('layer-row')

@@ -301,13 +301,26 @@ type ViewTab = 'timeline' | 'layers' | 'compare' | 'images'
 
 /** Timeline or Layers for the build shown (Layers once it has made its image), or Compare two builds. */
 function ViewTabs({ tab, onTab, layersReady, compareReady }: { tab: ViewTab; onTab: (tab: ViewTab) => void; layersReady: boolean; compareReady: boolean }) {
+  const shown: ViewTab = tab === 'images' ? 'images' : tab === 'layers' && layersReady ? 'layers' : tab === 'compare' && compareReady ? 'compare' : 'timeline'
+  const enabled: Record<ViewTab, boolean> = { timeline: true, layers: layersReady, compare: compareReady, images: true }
+  const order = (Object.keys(enabled) as ViewTab[]).filter((id) => enabled[id])
+  // Arrow keys move between the tabs that can open, as in any tab list (WAI-ARIA tabs pattern).
+  const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0
+    if (step === 0) return
+    event.preventDefault()
+    const next = order[(order.indexOf(shown) + step + order.length) % order.length] ?? 'timeline'
+    onTab(next)
+    event.currentTarget.querySelector<HTMLButtonElement>(`[data-testid="tab-${next}"]`)?.focus()
+  }
   const item = (id: ViewTab, label: string, enabled: boolean) => {
-    const active = id === (tab === 'images' ? 'images' : tab === 'layers' && layersReady ? 'layers' : tab === 'compare' && compareReady ? 'compare' : 'timeline')
+    const active = id === shown
     return (
       <button
         type="button"
         role="tab"
         aria-selected={active}
+        tabIndex={active ? 0 : -1}
         disabled={!enabled}
         data-testid={`tab-${id}`}
         title={enabled ? undefined : id === 'compare' ? 'Compare needs two successful builds' : 'Layers show once the build has succeeded'}
@@ -321,7 +334,7 @@ function ViewTabs({ tab, onTab, layersReady, compareReady }: { tab: ViewTab; onT
     )
   }
   return (
-    <div role="tablist" className="mb-3 flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
+    <div role="tablist" aria-label="Build views" onKeyDown={onKeyDown} className="mb-3 flex gap-1 border-b border-zinc-200 dark:border-zinc-800">
       {item('timeline', 'Timeline', true)}
       {item('layers', 'Layers', layersReady)}
       {item('compare', 'Compare', compareReady)}

@@ -48,7 +48,8 @@ Removes blobs that no image, tag, cache entry or build record needs, and says ho
 freed. Blobs written in the last hour are kept: a build may be about to reference them.
 
 Options:
-      --all          also drop the build cache (the next build of every step is a miss)
+      --all          also drop the build cache (the next build of every step is a miss) and
+                     the file tables and sizes computed from layers (computed again when asked)
       --dry-run      report what would be removed without removing it
 ${storeOptionHelp}`
 
@@ -70,7 +71,9 @@ export async function pruneCommand(argv: string[]): Promise<number> {
   const store = await openStoreOption(values.store)
   const result = await pruneStore(store, { dryRun: values['dry-run'], dropCache: values.all })
   const verb = result.dryRun ? 'would free' : 'freed'
-  const cache = result.removedCacheEntries > 0 ? `, ${result.removedCacheEntries} cache entries` : ''
+  const cache =
+    (result.removedCacheEntries > 0 ? `, ${result.removedCacheEntries} cache entries` : '') +
+    (result.removedDerivedFiles > 0 ? `, ${result.removedDerivedFiles} derived files` : '')
   const blobs = result.removedBlobs.length
   console.log(`${blobs} blob${blobs === 1 ? '' : 's'}${cache}: ${verb} ${formatSize(result.freedBytes)}`)
   if (result.keptRecent > 0) console.log(`kept ${result.keptRecent} unreferenced blobs younger than an hour`)

@@ -116,6 +116,18 @@ describe('pruneStore', () => {
     expect(await listCacheKeys(store)).toEqual([])
   })
 
+  it('drops the derived layer files with the cache, and only then', async () => {
+    const derived = path.join(store.paths.root, 'layer-files')
+    await mkdir(derived, { recursive: true })
+    await writeFile(path.join(derived, 'a.json'), '{"table":1}')
+    await mkdir(path.join(derived, 'not-a-file'))
+    expect(await pruneStore(store)).toMatchObject({ removedDerivedFiles: 0 })
+    expect(await pruneStore(store, { dropCache: true, dryRun: true })).toMatchObject({ removedDerivedFiles: 1, freedBytes: 11 })
+    expect(await readdir(derived)).toEqual(['a.json', 'not-a-file'])
+    expect(await pruneStore(store, { dropCache: true })).toMatchObject({ removedDerivedFiles: 1, freedBytes: 11 })
+    expect(await readdir(derived)).toEqual(['not-a-file'])
+  })
+
   it('removes stale temp files and counts their bytes, leaving unknown directories alone', async () => {
     const snapshot = path.join(store.paths.snapshots, 'sha256-abc', 'rootfs')
     await mkdir(snapshot, { recursive: true })

@@ -1,3 +1,5 @@
+import { lstat, readdir, rm } from 'node:fs/promises'
+import path from 'node:path'
 import { statIfExists } from './blob-store'
 import { deleteCacheEntry, listCacheKeys } from './cache-index'
 import { collectRoots, walkReferences } from './reachability'
@@ -15,7 +17,10 @@ export interface PruneOptions {
    * cache entry or manifest that references it, and those writes take no lock.
    */
   gracePeriodMs?: number
-  /** Delete every cache entry first, so layers only the cache kept go too (`docker builder prune -a`). */
+  /**
+   * Delete every cache entry first, so layers only the cache kept go too (`docker builder prune -a`),
+   * and the derived files computed from layers (file tables, sizes), which are rebuilt on demand.
+   */
   dropCache?: boolean
   tempMaxAgeMs?: number
   lock?: StoreLockOptions
@@ -28,6 +33,8 @@ export interface PruneResult {
   freedBytes: number
   removedTemps: string[]
   removedCacheEntries: number
+  /** Derived files removed (`layer-files/`, `layer-sizes/`): with dropCache only. */
+  removedDerivedFiles: number
   /** Unreferenced blobs kept because they are younger than the grace period. */
   keptRecent: number
 }
@@ -53,7 +60,7 @@ export async function pruneStore(store: Store, options: PruneOptions = {}): Prom
         throw new StoreError('corrupt', `prune stopped: these cannot be read, so what they reference is unknown:\n${list}\nRun a store check and remove or repair them first.`)
       }
 
-      const result: PruneResult = { dryRun, removedBlobs: [], freedBytes: 0, removedTemps: [], removedCacheEntries: 0, keptRecent: 0 }
+      const result: PruneResult = { dryRun, removedBlobs: [], freedBytes: 0, removedTemps: [], removedCacheEntries: 0, removedDerivedFiles: 0, keptRecent: 0 }
       // Referrers go before what they refer to, so a crash halfway never leaves a dangling entry.
       if (options.dropCache === true) {
         for (const key of await listCacheKeys(store)) {
@@ -79,6 +86,14 @@ export async function pruneStore(store: Store, options: PruneOptions = {}): Prom
         result.freedBytes += blob.size
       }
 
+      if (options.dropCache === true) {
+        for (const dir of DERIVED_DIRS) {
+          const { files, bytes } = await removeDerivedFiles(path.join(store.paths.root, dir), dryRun)
+          result.removedDerivedFiles += files
+          result.freedBytes += bytes
+        }
+      }
+
       const stale = (await findTempFiles(store)).filter((t) => isStale(t, options.tempMaxAgeMs ?? STALE_TEMP_MS, now))
       for (const temp of dryRun ? stale : await removeTempFiles(stale)) {
         result.removedTemps.push(temp.path)
@@ -88,4 +103,32 @@ export async function pruneStore(store: Store, options: PruneOptions = {}): Prom
     },
     options.lock,
   )
+}
+
+/**
+ * Directories of files computed from layers (a layer's file table, its sizes): any of them can
+ * go at any time, a reader that misses one computes it again. Snapshots are not among them: a
+ * running build reads its snapshot without the store lock.
+ */
+const DERIVED_DIRS = ['layer-files', 'layer-sizes']
+
+async function removeDerivedFiles(dir: string, dryRun: boolean): Promise<{ files: number; bytes: number }> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 }
+    throw error
+  }
+  let files = 0
+  let bytes = 0
+  for (const name of names) {
+    const file = path.join(dir, name)
+    const info = await lstat(file).catch(() => undefined)
+    if (!info?.isFile()) continue
+    if (!dryRun) await rm(file, { force: true })
+    files += 1
+    bytes += info.size
+  }
+  return { files, bytes }
 }

@@ -45,7 +45,7 @@ export function CompareTable({ view }: { view: CompareView }) {
         <col className="w-24" />
       </colgroup>
       <thead>
-        <tr className="h-7 text-left text-[11px] font-medium uppercase tracking-wide text-zinc-400">
+        <tr className="h-7 text-left text-[11px] font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
           <th className="px-3 font-medium">A layer</th>
           <th className="px-3 font-medium">B layer</th>
           <th className="px-3 font-medium">instruction</th>

@@ -54,7 +54,7 @@ function StageGroup({ stage, view, longestMs, now, selectedLine, forecasts, wave
 function ColumnHeads() {
   const wide = wideOnlyCell
   return (
-    <div className={`${rowGrid} h-6 px-3 text-[11px] font-medium uppercase tracking-wide text-zinc-400`} aria-hidden="true">
+    <div className={`${rowGrid} h-6 px-3 text-[11px] font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400`} aria-hidden="true">
       <span />
       <span className="text-right">line</span>
       <span>instruction</span>

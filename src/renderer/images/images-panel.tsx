@@ -154,7 +154,7 @@ function ImageList({ list, shown, source, filter, opened, onOpen }: ImageListPro
   const now = list.at ?? 0
   return (
     <div className={box}>
-      <div className="grid h-7 shrink-0 grid-cols-[minmax(0,1fr)_7rem_5rem_7rem_4rem] items-center gap-3 border-b border-zinc-200 px-3 text-[11px] font-medium uppercase tracking-wide text-zinc-400 dark:border-zinc-800">
+      <div className="grid h-7 shrink-0 grid-cols-[minmax(0,1fr)_7rem_5rem_7rem_4rem] items-center gap-3 border-b border-zinc-200 px-3 text-[11px] font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
         <span>image</span>
         <span>id</span>
         <span className="text-right">size</span>

@@ -14,7 +14,7 @@ export function LayerTable({ rows, selected, onSelect }: { rows: LayerRow[]; sel
         <col className="w-24" />
       </colgroup>
       <thead>
-        <tr className="h-7 text-left text-[11px] font-medium uppercase tracking-wide text-zinc-400">
+        <tr className="h-7 text-left text-[11px] font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
           <th className="px-3 text-right font-medium">#</th>
           <th className="px-3 font-medium">instruction</th>
           <th className="px-3 text-right font-medium">size</th>
