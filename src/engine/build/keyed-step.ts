@@ -6,6 +6,7 @@ import {
   cacheKey,
   explainMiss,
   parseStepRecord,
+  stepRecordFingerprint,
   type ParentRebuilt,
   type StepInputs,
   type StepRecord,
@@ -95,7 +96,7 @@ export async function runKeyedStep(options: KeyedStepOptions): Promise<KeyedStep
     })
     result = { cached: false, ...(lookup.reason ? { reason: lookup.reason } : {}), layer: layerRef(written) }
   }
-  await recordInputs(store, identity, lookup.record)
+  await recordInputs(store, identity, lookup.record, { fingerprint: stepRecordFingerprint(lookup.record) })
   return result
 }
 

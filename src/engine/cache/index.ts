@@ -29,7 +29,7 @@ export type {
   StepInputs,
   StepOp,
 } from './step-ops'
-export { parseStepRecord, stepIdentity } from './step-record'
+export { parseStepRecord, stepIdentity, stepRecordFingerprint } from './step-record'
 export type { StepRecord } from './step-record'
 export { explainMiss } from './miss-reason'
 export type { MissContext, ParentRebuilt } from './miss-reason'

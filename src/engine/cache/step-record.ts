@@ -14,12 +14,28 @@
 //   with the other's old record and reports an instruction (or files) change. That is true at
 //   that position and costs nothing in correctness: identity never decides a hit, keys do.
 
+import { createHash } from 'node:crypto'
 import type { StepInputs } from './step-ops'
 
 export interface StepRecord {
   /** The instruction's original text (PlannedStep.instruction). */
   readonly instruction: string
   readonly inputs: StepInputs
+}
+
+/**
+ * Stands for the whole record without serialising its per-file maps (MBs for a large COPY .):
+ * each map lists exactly what its source's aggregate `digest` covers (names, contents, modes),
+ * so equal digests mean equal maps, and only whether a map is present is taken. The store keeps
+ * it at the head of the record file, so an unchanged record is not rewritten.
+ */
+export function stepRecordFingerprint(record: StepRecord): string {
+  const { sources, ...rest } = record.inputs
+  const material = {
+    instruction: record.instruction,
+    inputs: { ...rest, sources: sources?.map(({ files, ...source }) => ({ ...source, files: files !== undefined })) },
+  }
+  return 'step-v1:' + createHash('sha256').update(JSON.stringify(material)).digest('hex')
 }
 
 /**

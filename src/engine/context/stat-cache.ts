@@ -7,7 +7,8 @@
 // of the moment it was hashed could change again without its stat changing. Such digests are
 // used for the current build but not persisted.
 
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import type { BigIntStats } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ContextEntry } from './context-walk'
 import type { Ownership } from './tarsum-header'
@@ -54,6 +55,51 @@ function isRecord(t: unknown): t is RecordTuple {
 }
 
 /**
+ * What this process last read or wrote for each cache file, so a warm process (the app building
+ * the same context again) does not re-read and re-parse MBs of JSON: reused while the file's
+ * size, mtime, ctime and inode are unchanged. Saves are renames of a new file, so another
+ * process's save always changes the inode and ctime. The records object is never mutated (a
+ * save replaces it), so instances share it safely.
+ */
+interface KnownFile {
+  readonly signature: string
+  readonly ownership: Ownership
+  readonly entries: Record<string, unknown>
+  readonly count: number
+}
+const knownFiles = new Map<string, KnownFile>()
+/** Contexts remembered at once; each holds its records (a few MB for 20,000 files). */
+export const KNOWN_STAT_CACHE_FILES_MAX = 8
+
+function fileSignature(st: BigIntStats): string {
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.dev}`
+}
+
+async function signatureOf(file: string): Promise<BigIntStats | undefined> {
+  return stat(file, { bigint: true }).catch(() => undefined)
+}
+
+function rememberFile(file: string, known: KnownFile): void {
+  knownFiles.delete(file)
+  knownFiles.set(file, known)
+  while (knownFiles.size > KNOWN_STAT_CACHE_FILES_MAX) {
+    const oldest = knownFiles.keys().next()
+    if (oldest.done === true) break
+    knownFiles.delete(oldest.value)
+  }
+}
+
+/** Drops the in-process copies of every stat cache file (tests; memory pressure). */
+export function forgetStatCacheFiles(): void {
+  knownFiles.clear()
+}
+
+/** Whether `file`'s records are held in process memory (tests). */
+export function isStatCacheFileKnown(file: string): boolean {
+  return knownFiles.has(path.resolve(file))
+}
+
+/**
  * The records as loaded stay in the parsed JSON object (copying 20,000 of them into a Map cost a
  * no-op rebuild ~40 ms); what this build learns goes into `changes`, where `null` marks a record
  * dropped.
@@ -73,9 +119,20 @@ export class StatCache {
 
   /** Loads `file`; a missing, unreadable or other-version file starts an empty cache. */
   static async load(file: string, ownership: Ownership, racyWindowNs = DEFAULT_RACY_WINDOW_NS): Promise<StatCache> {
+    const resolved = path.resolve(file)
+    const before = await signatureOf(resolved)
+    const signature = before === undefined ? undefined : fileSignature(before)
+    const known = knownFiles.get(resolved)
+    if (known !== undefined && known.signature === signature && known.ownership === ownership) {
+      rememberFile(resolved, known)
+      return new StatCache(resolved, ownership, known.entries, known.count, racyWindowNs)
+    }
+    knownFiles.delete(resolved)
     let entries: Record<string, unknown> = {}
+    let text: string | undefined
     try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>
+      text = await readFile(resolved, 'utf8')
+      const parsed = JSON.parse(text) as Partial<CacheFile>
       if (parsed.version === VERSION && parsed.ownership === ownership && typeof parsed.entries === 'object' && parsed.entries !== null) {
         entries = parsed.entries
       }
@@ -84,7 +141,13 @@ export class StatCache {
     }
     let count = 0
     for (const rel in entries) if (isRecord(entries[rel])) count++
-    return new StatCache(path.resolve(file), ownership, entries, count, racyWindowNs)
+    // Remembered only if the file was not replaced while it was read (the text is the size the
+    // stat saw, and the identity is unchanged after).
+    if (text !== undefined && signature !== undefined && before !== undefined && BigInt(Buffer.byteLength(text)) === before.size) {
+      const after = await signatureOf(resolved)
+      if (after !== undefined && fileSignature(after) === signature) rememberFile(resolved, { signature, ownership, entries, count })
+    }
+    return new StatCache(resolved, ownership, entries, count, racyWindowNs)
   }
 
   private record_(rel: string): RecordTuple | undefined {
@@ -147,10 +210,12 @@ export class StatCache {
     const body: CacheFile = { version: VERSION, ownership: this.ownership, savedAt: new Date().toISOString(), entries: out }
     await mkdir(path.dirname(this.file), { recursive: true })
     const tmp = `${this.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const text = JSON.stringify(body)
     try {
-      await writeFile(tmp, JSON.stringify(body))
+      await writeFile(tmp, text)
       await rename(tmp, this.file)
     } catch (e) {
+      knownFiles.delete(this.file)
       await rm(tmp, { force: true })
       throw e
     }
@@ -159,5 +224,12 @@ export class StatCache {
     this.loadedCount = Object.keys(out).length
     this.changes.clear()
     this.confirmed.clear()
+    const after = await signatureOf(this.file)
+    // Another process may have saved over it since the rename: then its records are not these.
+    if (after !== undefined && after.size === BigInt(Buffer.byteLength(text))) {
+      rememberFile(this.file, { signature: fileSignature(after), ownership: this.ownership, entries: out, count: this.loadedCount })
+    } else {
+      knownFiles.delete(this.file)
+    }
   }
 }

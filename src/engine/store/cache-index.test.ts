@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -94,5 +94,62 @@ describe('cache index', () => {
     expect(await readdir(store.paths.cacheSteps)).toHaveLength(identities.length)
     // Step records are not cache keys.
     expect(await listCacheKeys(store)).toEqual([])
+  })
+
+  it('does not rewrite a step record whose inputs are unchanged, and rewrites a changed one', async () => {
+    const identity = '/p/Dockerfile#index:0#1'
+    const file = stepInputsPath(store, identity)
+    await recordInputs(store, identity, inputs)
+    const first = await stat(file, { bigint: true })
+    const firstRecord = JSON.parse(await readFile(file, 'utf8')) as { recordedAt: string }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await recordInputs(store, identity, { ...inputs })
+    const again = await stat(file, { bigint: true })
+    expect([again.ino, again.mtimeNs]).toEqual([first.ino, first.mtimeNs])
+    expect((JSON.parse(await readFile(file, 'utf8')) as { recordedAt: string }).recordedAt).toBe(firstRecord.recordedAt)
+
+    await recordInputs(store, identity, { ...inputs, env: ['A=2'] })
+    expect((await lastInputs(store, identity))?.inputs).toEqual({ ...inputs, env: ['A=2'] })
+    // Back to the first inputs: the file on disk differs from them, so it is written.
+    await recordInputs(store, identity, inputs)
+    expect((await lastInputs(store, identity))?.inputs).toEqual(inputs)
+  })
+
+  it('reads again a step record or cache entry another process replaced', async () => {
+    const identity = 'shared with the CLI'
+    const file = stepInputsPath(store, identity)
+    await recordInputs(store, identity, inputs)
+    expect((await lastInputs(store, identity))?.inputs).toEqual(inputs)
+    // Another process records other inputs (its own write: temp file renamed over the record).
+    const theirs = { stepIdentity: identity, inputs: { ...inputs, env: ['B=1'] }, recordedAt: '2026-01-01T00:00:00.000Z' }
+    await writeFile(`${file}.theirs`, JSON.stringify(theirs))
+    await rename(`${file}.theirs`, file)
+    expect((await lastInputs(store, identity))?.inputs).toEqual(theirs.inputs)
+    // And this process, back at its own inputs, writes them again rather than trusting memory.
+    await recordInputs(store, identity, inputs)
+    expect((await lastInputs(store, identity))?.inputs).toEqual(inputs)
+
+    const layer = await store.putBlob('layer')
+    await putCacheEntry(store, key, { inputs, layer: { digest: layer.digest, diffId: layer.digest, size: layer.size } })
+    expect((await getCacheEntry(store, key))?.inputs).toEqual(inputs)
+    const entry = JSON.parse(await readFile(cacheEntryPath(store, key), 'utf8')) as Record<string, unknown>
+    await writeFile(`${cacheEntryPath(store, key)}.theirs`, JSON.stringify({ ...entry, inputs: { replaced: true } }))
+    await rename(`${cacheEntryPath(store, key)}.theirs`, cacheEntryPath(store, key))
+    expect((await getCacheEntry(store, key))?.inputs).toEqual({ replaced: true })
+  })
+
+  it('trusts a caller fingerprint: the same one leaves the record alone, another rewrites it', async () => {
+    const identity = 'keyed step'
+    const file = stepInputsPath(store, identity)
+    await recordInputs(store, identity, inputs, { fingerprint: 'fp-1' })
+    const first = await stat(file, { bigint: true })
+    await recordInputs(store, identity, inputs, { fingerprint: 'fp-1' })
+    expect((await stat(file, { bigint: true })).ino).toBe(first.ino)
+    await recordInputs(store, identity, { ...inputs, env: ['C=3'] }, { fingerprint: 'fp-2' })
+    expect((await lastInputs(store, identity))?.inputs).toEqual({ ...inputs, env: ['C=3'] })
+    // A record written without a fingerprint is never taken for one written with it.
+    await recordInputs(store, identity, inputs)
+    await recordInputs(store, identity, { ...inputs, env: ['D=4'] }, { fingerprint: 'fp-2' })
+    expect((await lastInputs(store, identity))?.inputs).toEqual({ ...inputs, env: ['D=4'] })
   })
 })

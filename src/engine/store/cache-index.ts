@@ -1,9 +1,10 @@
-import { unlink } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { open, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { writeJsonAtomic } from './atomic-write'
+import { writeFileAtomic, writeJsonAtomic } from './atomic-write'
 import type { Digest } from './digest'
 import { assertDigest, digestFromHex, digestHex, isSha256Hex, sha256Digest } from './digest'
-import { readJsonFile, readdirIfExists } from './json-files'
+import { readJsonFileMemoized, readdirIfExists, storeJsonMemo } from './json-files'
 import type { Store } from './store'
 import { StoreError, hasErrnoCode } from './store-errors'
 
@@ -34,6 +35,8 @@ export type CacheEntryInput = Omit<CacheEntry, 'key' | 'createdAt'> & { createdA
 /** The inputs a step (identified by the caller, e.g. Dockerfile path + stage + index) last ran with. */
 export interface StepInputs {
   stepIdentity: string
+  /** Written first, so an unchanged record is recognised without reading it all (recordInputs). */
+  fingerprint?: string
   inputs: unknown
   recordedAt: string
 }
@@ -79,7 +82,7 @@ export async function getCacheEntry(store: Store, key: string): Promise<CacheEnt
 /** The entry as stored, or a `not-found` / `corrupt` error saying what is wrong with it. */
 export async function readCacheEntry(store: Store, key: string): Promise<CacheEntry> {
   const file = cacheEntryPath(store, key)
-  const value = await readJsonFile(file, `cache entry ${key}`)
+  const value = await readJsonFileMemoized(file, `cache entry ${key}`)
   const entry = value as Partial<CacheEntry> | null
   if (typeof entry !== 'object' || entry === null || !('inputs' in entry) || typeof entry.createdAt !== 'string') {
     throw new StoreError('corrupt', `${file}: not a cache entry (needs inputs and createdAt)`)
@@ -96,6 +99,7 @@ export async function readCacheEntry(store: Store, key: string): Promise<CacheEn
 }
 
 export async function deleteCacheEntry(store: Store, key: string): Promise<boolean> {
+  storeJsonMemo.forget(cacheEntryPath(store, key))
   try {
     await unlink(cacheEntryPath(store, key))
     return true
@@ -119,14 +123,53 @@ export function stepInputsPath(store: Store, stepIdentity: string): string {
   return path.join(store.paths.cacheSteps, `${digestHex(sha256Digest(stepIdentity))}.json`)
 }
 
-export async function recordInputs(store: Store, stepIdentity: string, inputs: unknown): Promise<void> {
-  const record: StepInputs = { stepIdentity, inputs: inputs ?? null, recordedAt: new Date().toISOString() }
-  await writeJsonAtomic(stepInputsPath(store, stepIdentity), record)
+/**
+ * Records what a step last ran with. The file starts with a fingerprint of the inputs, so a record
+ * whose inputs are unchanged (every no-op rebuild) is recognised from its first bytes and is not
+ * rewritten: a large COPY's record is MBs, and rewriting it (with fsync) on every build was a
+ * visible part of a no-op. `recordedAt` then keeps when those inputs were first recorded.
+ *
+ * `fingerprint`, when the caller has one (keyed steps: stepRecordFingerprint), must change
+ * whenever the inputs do; it spares serialising them when nothing changed. Without it the
+ * fingerprint is the sha256 of the inputs' JSON, and the file's size is checked too.
+ */
+export async function recordInputs(store: Store, stepIdentity: string, inputs: unknown, options: { fingerprint?: string } = {}): Promise<void> {
+  const file = stepInputsPath(store, stepIdentity)
+  let inputsText: string | undefined
+  let fingerprint = options.fingerprint
+  if (fingerprint === undefined) {
+    inputsText = JSON.stringify(inputs ?? null)
+    fingerprint = 'json:' + createHash('sha256').update(inputsText).digest('hex')
+  }
+  const head = `{"stepIdentity":${JSON.stringify(stepIdentity)},"fingerprint":${JSON.stringify(fingerprint)},"inputs":`
+  const tail = `,"recordedAt":${JSON.stringify(new Date().toISOString())}}`
+  const size = inputsText === undefined ? undefined : Buffer.byteLength(head) + Buffer.byteLength(inputsText) + Buffer.byteLength(tail)
+  if (await fileStartsWith(file, head, size)) return
+  inputsText ??= JSON.stringify(inputs ?? null)
+  // The same text JSON.stringify gives for a StepInputs object, without stringifying the inputs twice.
+  await writeFileAtomic(file, head + inputsText + tail)
+}
+
+/** Whether `file` begins with `head` and (when given) is `size` bytes long; false when it cannot be read. */
+async function fileStartsWith(file: string, head: string, size: number | undefined): Promise<boolean> {
+  const expected = Buffer.from(head)
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(file, 'r')
+    if (size !== undefined && (await handle.stat()).size !== size) return false
+    const buf = Buffer.alloc(expected.length)
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0)
+    return bytesRead === expected.length && buf.equals(expected)
+  } catch {
+    return false
+  } finally {
+    await handle?.close().catch(() => undefined)
+  }
 }
 
 export async function lastInputs(store: Store, stepIdentity: string): Promise<StepInputs | undefined> {
   try {
-    const record = (await readJsonFile(stepInputsPath(store, stepIdentity), 'step inputs')) as Partial<StepInputs> | null
+    const record = (await readJsonFileMemoized(stepInputsPath(store, stepIdentity), 'step inputs')) as Partial<StepInputs> | null
     if (typeof record !== 'object' || record === null || record.stepIdentity !== stepIdentity) return undefined
     return { stepIdentity, inputs: record.inputs ?? null, recordedAt: String(record.recordedAt) }
   } catch {
