@@ -169,7 +169,7 @@ export async function writeReport(file: string, notesFile: string, r: Report): P
     '',
     '```sh',
     'node scripts/build-cli.mjs          # the CLI bundle the fresh-process rows run',
-    'npm run bench    # = npx tsx scripts/with-services.ts npx tsx bench/run.ts: full workloads, 5 runs (3 of the slow ones), ~15 min',
+    'npm run bench    # = npx tsx scripts/with-services.ts npx tsx bench/run.ts: full workloads, 5 runs (3 of the slow ones), ~7 min on the machine below',
     `# this run: ${r.command}`,
     'npx tsx scripts/with-services.ts npx tsx bench/run.ts --quick --runs 3   # a smoke run (~3 min)',
     '# options: --runs N (all workloads), --slow-runs N (2, 3, 6; default 3), --quick, --big-mb N (workload 5 size, default 2048), --skip 5,6, --no-profile, --no-build-cli, --out FILE',
