@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runLayerlab } from '../cli.test-support'
 import { entries, seedImage, tempStore } from '../../engine/image-io/test-fixtures.test-support'
 import { parseByteLimit, parseEfficiencyLimit } from './analyze'
 
-const bin = fileURLToPath(new URL('../../../bin/layerlab.js', import.meta.url))
 const layerlab = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { timeout: 60_000, maxBuffer: 64 << 20, env })
-  return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') }
+  const r = runLayerlab(args, { env })
+  return { code: r.code, out: r.stdout, err: r.stderr }
 }
 
 /** An image whose third layer deletes a 300 kB file and rewrites a 200 kB one: 500 kB wasted of 1.1 MB. */

@@ -1,20 +1,15 @@
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { runLayerlab } from '../cli.test-support'
 
 // `layerlab build` as a terminal user runs it: the real binary, a real store on disk.
-const bin = fileURLToPath(new URL('../../../bin/layerlab.js', import.meta.url))
 let dir: string
 let context: string
 let store: string
 
-function layerlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const layerlab = (...args: string[]) => runLayerlab(args)
 const build = (...args: string[]) => layerlab('build', '--store', store, ...args, context)
 
 beforeEach(() => {

@@ -1,16 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runLayerlab } from '../cli.test-support'
 import type { CompareView } from '../../shared/compare-api'
 
-const bin = fileURLToPath(new URL('../../../bin/layerlab.js', import.meta.url))
-const layerlab = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const layerlab = (...args: string[]) => runLayerlab(args)
 
 let root = ''
 let store = ''

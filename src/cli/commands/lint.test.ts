@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runLayerlab } from '../cli.test-support'
 
 // Through the real `layerlab` binary, with a store of its own.
-const bin = fileURLToPath(new URL('../../../bin/layerlab.js', import.meta.url))
 const root = mkdtempSync(path.join(tmpdir(), 'layerlab-lint-cli-'))
 const store = path.join(root, 'store')
-const layerlab = (args: string[], cwd = root) => {
-  const r = spawnSync(process.execPath, [bin, 'lint', '--store', store, ...args], { encoding: 'utf8', cwd, timeout: 20_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const layerlab = (args: string[], cwd = root) => runLayerlab(['lint', '--store', store, ...args], { cwd, timeoutMs: 20_000 })
 
 function project(name: string, dockerfile: string, files: Record<string, string> = {}): string {
   const dir = path.join(root, name)
