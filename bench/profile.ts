@@ -142,10 +142,10 @@ export function summarise(profile: CpuProfile, limit = 15): ProfileSummary {
 }
 
 /** Runs `node --cpu-prof bin/layerlab.js build --progress json …` and summarises the main thread. */
-async function profileBuild(c: Ctx, title: string, store: string, tag: string): Promise<NamedProfile> {
+async function profileBuild(c: Ctx, title: string, store: string, tag: string, dockerfile = c.ws.dockerfile, extra: string[] = []): Promise<NamedProfile> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'layerlab-bench-prof-'))
   try {
-    const args = ['--cpu-prof', '--cpu-prof-dir', dir, path.join(c.repo, 'bin/layerlab.js'), 'build', '--store', store, '-f', c.ws.dockerfile, '-t', tag, '--progress', 'json', c.ws.contextDir]
+    const args = ['--cpu-prof', '--cpu-prof-dir', dir, path.join(c.repo, 'bin/layerlab.js'), 'build', '--store', store, '-f', dockerfile, '-t', tag, '--progress', 'json', ...extra, c.ws.contextDir]
     const started = process.hrtime.bigint()
     const stdout = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -203,6 +203,12 @@ export async function profileInProcess(title: string, fn: () => Promise<unknown>
 export function profileNoop(c: Ctx, store: string): Promise<NamedProfile> {
   log('profiling one CLI no-op rebuild (workload 1)')
   return profileBuild(c, 'workload 1, no-op rebuild (CLI)', store, 'bench/w1:latest')
+}
+
+/** Workload 3's cold build, into `store` (a fresh store holding only the base image). */
+export function profileCold(c: Ctx, store: string): Promise<NamedProfile> {
+  log('profiling one CLI cold build (workload 3)')
+  return profileBuild(c, 'workload 3, cold build (CLI)', store, 'bench/w3:latest', c.ws.coldDockerfile, ['--no-cache'])
 }
 
 /** Workload 2's one-file edit. */

@@ -3,13 +3,14 @@
 // Benchmarks Layerlab against `docker build` (BuildKit) on the test Docker engine: workloads 1–4 of
 // issue 9, alternating the two, reporting medians, ratios and Layerlab's peak RSS; workload 5 (a
 // large image built and saved, peak RSS) and 6 (the UI in Chromium); all into docs/benchmarks.md.
+import { rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { coldBuild, contextHashing, editRebuild, noopRebuild, seedStore, startup, type Ctx, type Row } from './cases'
+import { coldBuild, contextHashing, editRebuild, freshStore, noopRebuild, seedStore, startup, type Ctx, type Row } from './cases'
 import { log, run } from './measure'
 import { bigImage, type BigImageResult } from './big-image'
-import { profileEdit, profileNoop, type NamedProfile } from './profile'
+import { profileCold, profileEdit, profileNoop, type NamedProfile } from './profile'
 import { uiWorkload, type UiResult } from './ui'
 import { table, writeReport, type Report } from './report'
 import { FULL, QUICK, prepareWorkspace } from './workloads'
@@ -87,7 +88,14 @@ async function main(): Promise<void> {
     rows.push(await editRebuild(c, w1Store, Math.min(opts.runs, opts.slowRuns)))
     if (opts.profile) profiles.push(await profileEdit(c, w1Store))
   }
-  if (want(3)) rows.push(await coldBuild(c, seed, Math.min(opts.runs, opts.slowRuns)))
+  if (want(3)) {
+    rows.push(await coldBuild(c, seed, Math.min(opts.runs, opts.slowRuns)))
+    if (opts.profile) {
+      const store = await freshStore(c, seed, 'store-w3-profile')
+      profiles.push(await profileCold(c, store))
+      await rm(store, { recursive: true, force: true })
+    }
+  }
   if (hashing) rows.push(hashing.cold, hashing.warm)
   let big: BigImageResult | undefined
   if (want(5)) {
