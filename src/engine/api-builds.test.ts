@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { buildFinished } from './api.test-support'
 import { describeMissReason, type BuildEvent, type BuildFinishedEvent, type StepFinishedEvent } from '../shared/build-events'
 import type { EngineEvent } from '../shared/contract'
 import { dispatch } from '../shared/rpc'
@@ -50,16 +51,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-/** Resolves with the build's finished event once the engine has pushed it. */
-async function finished(buildId: string, timeoutMs = 20_000): Promise<BuildFinishedEvent> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const done = events.find((e): e is BuildFinishedEvent => e.type === 'build-finished' && e.buildId === buildId)
-    if (done) return done
-    if (Date.now() > deadline) throw new Error(`build ${buildId} did not finish`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const finished = (buildId: string, timeoutMs?: number): Promise<BuildFinishedEvent> => buildFinished(events, buildId, timeoutMs)
 
 function stepsOf(buildId: string): string[] {
   return events

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFinished } from './api.test-support'
 import { serviceOrSkip } from '../../scripts/require-service'
 import type { BuildEvent, BuildFinishedEvent, StepFinishedEvent, StepLayerEvent } from '../shared/build-events'
 import { ApiError } from '../shared/errors'
@@ -33,15 +34,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function finished(buildId: string): Promise<BuildFinishedEvent> {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const done = events.find((e): e is BuildFinishedEvent => e.type === 'build-finished' && e.buildId === buildId)
-    if (done) return done
-    if (Date.now() > deadline) throw new Error('build did not finish')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+const finished = (buildId: string): Promise<BuildFinishedEvent> => buildFinished(events, buildId, 60_000)
 
 describe.skipIf(!host)('the engine API with the Docker daemon', () => {
   it('builds with backend docker, then shows that build’s layers and file trees from the daemon', async () => {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { BuildEvent, BuildFinishedEvent, StepFinishedEvent } from '../shared/build-events'
+import { buildFinished } from './api.test-support'
+import type { BuildEvent, StepFinishedEvent } from '../shared/build-events'
 import { entriesFromTable } from '../shared/layer-file-table'
 import { dispatch } from '../shared/rpc'
 import { createEngineApi, type EngineApi } from './api'
@@ -39,16 +40,8 @@ afterEach(async () => {
 
 async function built(): Promise<string> {
   const { buildId } = await api.handlers.startBuild({ dir: project })
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const done = events.find((e): e is BuildFinishedEvent => e.type === 'build-finished' && e.buildId === buildId)
-    if (done) {
-      expect(done.status).toBe('succeeded')
-      return buildId
-    }
-    if (Date.now() > deadline) throw new Error('build did not finish')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  expect((await buildFinished(events, buildId)).status).toBe('succeeded')
+  return buildId
 }
 
 describe('imageLayers and layerFileTree', () => {

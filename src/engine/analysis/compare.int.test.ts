@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFinished } from '../api.test-support'
 import { serviceOrSkip } from '../../../scripts/require-service'
-import type { BuildEvent, BuildFinishedEvent } from '../../shared/build-events'
+import type { BuildEvent } from '../../shared/build-events'
 import type { CompareView } from '../../shared/compare-api'
 import { dispatch } from '../../shared/rpc'
 import { createEngineApi, type EngineApi } from '../api'
@@ -25,16 +26,9 @@ const builds: string[] = []
 
 async function build(): Promise<string> {
   const { buildId } = await api.handlers.startBuild({ dir: project })
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const done = events.find((e): e is BuildFinishedEvent => e.type === 'build-finished' && e.buildId === buildId)
-    if (done) {
-      expect(done.status, JSON.stringify(done.error)).toBe('succeeded')
-      return buildId
-    }
-    if (Date.now() > deadline) throw new Error('build did not finish')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  const done = await buildFinished(events, buildId, 120_000)
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded')
+  return buildId
 }
 
 async function compare(args: unknown): Promise<CompareView> {
@@ -124,11 +118,7 @@ describe('compareImages on real builds', () => {
 
   it.skipIf(!host)('compares a build the Docker daemon ran by its steps, with its image read from the daemon', async () => {
     const { buildId } = await api.handlers.startBuild({ dir: project, backend: 'docker' })
-    const deadline = Date.now() + 120_000
-    while (!events.some((e) => e.type === 'build-finished' && e.buildId === buildId)) {
-      if (Date.now() > deadline) throw new Error('docker build did not finish')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await buildFinished(events, buildId, 120_000)
     const view = await compare({ a: { buildId: builds[1] }, b: { buildId } })
     expect(view.b).toMatchObject({ source: 'build', buildId, contentHashes: false })
     expect(view.rows.map((r) => [r.b?.instruction, r.b?.line])).toEqual([

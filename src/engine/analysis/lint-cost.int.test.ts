@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFinished } from '../api.test-support'
 import { serviceOrSkip } from '../../../scripts/require-service'
 import type { BuildEvent } from '../../shared/build-events'
 import type { EditorDiagnostic } from '../../shared/editor-api'
@@ -72,17 +73,10 @@ afterAll(async () => {
 
 async function build(): Promise<string> {
   const { buildId } = await api.handlers.startBuild({ dir: project })
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const done = events.find((e) => e.type === 'build-finished' && e.buildId === buildId)
-    if (done?.type === 'build-finished') {
-      const failed = events.find((e) => e.type === 'step-finished' && e.buildId === buildId && e.error)
-      expect(done.status, JSON.stringify(failed)).toBe('succeeded')
-      return buildId
-    }
-    if (Date.now() > deadline) throw new Error(`build ${buildId} did not finish`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  const done = await buildFinished(events, buildId, 120_000)
+  const failed = events.find((e) => e.type === 'step-finished' && e.buildId === buildId && e.error)
+  expect(done.status, JSON.stringify(failed)).toBe('succeeded')
+  return buildId
 }
 
 async function check(): Promise<{ diagnostics: EditorDiagnostic[]; costBuild?: { id: string } }> {
